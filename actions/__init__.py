@@ -1,0 +1,1 @@
+"""The action server package that `rasa run actions` loads."""

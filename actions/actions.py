@@ -1,0 +1,1 @@
+"""Custom actions of the assistant; the first ones arrive with the participant mutations."""

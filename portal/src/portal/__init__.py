@@ -1,0 +1,1 @@
+"""The employer portal (werkgeversportaal): API and data of a Dutch pension insurer."""

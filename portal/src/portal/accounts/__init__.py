@@ -1,0 +1,1 @@
+"""Portal accounts, login with TOTP, tokens, and who may do what (R1)."""

@@ -1,0 +1,71 @@
+"""FastAPI dependencies: the verified caller of a request and the permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.accounts.permissions import Permission, allows
+from portal.accounts.security import AUD_ACCESS, AUD_CHAT, decode_token
+from portal.db import get_session
+from portal.errors import N_, forbidden, request_language, unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: the account (roles as stored now), the channel and the language."""
+
+    user: User
+    channel: str
+    conversation_id: str | None
+    language: str
+
+    @property
+    def employer_id(self) -> int | None:
+        """The employer the caller acts for; None for insurer staff."""
+        return self.user.employer_id
+
+
+def current_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+    """The caller behind the bearer token (access token or chat token), verified on every request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized()
+    try:
+        claims = decode_token(token.strip(), [AUD_ACCESS, AUD_CHAT])
+    except jwt.ExpiredSignatureError as exc:
+        raise unauthorized("token_expired", N_("Your session has expired; please log in again.")) from exc
+    except jwt.InvalidTokenError as exc:
+        raise unauthorized("invalid_token", N_("Your session is not valid; please log in again.")) from exc
+    user = session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    if user is None or not user.is_active:
+        raise unauthorized("invalid_token", N_("Your session is not valid; please log in again."))
+    is_chat = claims["aud"] == AUD_CHAT or claims["aud"] == [AUD_CHAT]
+    # Roles come from the account as it is now, not from the token, so a revoked role takes effect at once.
+    return Principal(
+        user=user,
+        channel=claims.get("chn", "chat") if is_chat else "portal",
+        conversation_id=claims.get("sid") if is_chat else None,
+        language=request_language(request),
+    )
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets the request through only when the caller's roles grant the permission."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.employer_id is None or not allows(principal.user.roles, permission):
+            raise forbidden()
+        return principal
+
+    return check

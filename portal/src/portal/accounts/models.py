@@ -1,0 +1,54 @@
+"""User accounts, login throttling and chat conversations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base
+from portal.employers.models import Employer
+
+
+class User(Base):
+    """A portal account: an employer's user (roles from R1) or insurer staff (service desk)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200))
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is accepted once only.
+    last_totp_step: Mapped[int] = mapped_column(default=0)
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    theme: Mapped[str] = mapped_column(String(5), default="light")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    employer: Mapped[Employer | None] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed attempts per username, known or not, so that lockout does not reveal who exists."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class ChatConversation(Base):
+    """A conversation id issued to one user; only that user may renew a chat token for it."""
+
+    __tablename__ = "chat_conversation"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""The audit log: who did what, when, through which channel, with what outcome."""

@@ -1,0 +1,1 @@
+"""Collective changes (collectieve wijzigingen): uploads that change many participants at once."""

@@ -1,0 +1,55 @@
+"""All settings of the portal in one pydantic-settings object, read from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Portal settings; every field can be set as PORTAL_<NAME> (DATABASE_URL without prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # DATABASE_URL selects PostgreSQL (or any SQLAlchemy URL); empty means SQLite in data_dir.
+    database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "PORTAL_DATABASE_URL"))
+    jwt_private_key_path: Path | None = None
+    jwt_issuer: str = "werkgeversportaal"
+    access_token_minutes: int = 30
+    chat_token_minutes: int = 15
+    mfa_token_minutes: int = 5
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    timezone: str = "Europe/Amsterdam"
+    months_ahead_limit: int = 3
+    default_language: str = "nl"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver made explicit for PostgreSQL."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'portal.db').resolve()}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def private_key_path(self) -> Path:
+        """Where the token-signing key lives (created on first start when missing)."""
+        return self.jwt_private_key_path or self.data_dir / "keys" / "jwt-es256.pem"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The insurer's time zone, which decides what 'today' is."""
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Employers (werkgevers), their pension schemes (regelingen) and coverages (dekkingen)."""

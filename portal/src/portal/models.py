@@ -1,0 +1,22 @@
+"""Every table, imported in one place so Alembic sees the whole schema."""
+
+from portal.accounts.models import ChatConversation, LoginThrottle, User
+from portal.audit.models import AuditEvent
+from portal.collective.models import CollectiveChange
+from portal.employers.models import Coverage, Employer, Scheme
+from portal.mutations.models import Mutation
+from portal.participants.models import FamilyMember, Participant
+
+__all__ = [
+    "AuditEvent",
+    "ChatConversation",
+    "CollectiveChange",
+    "Coverage",
+    "Employer",
+    "FamilyMember",
+    "LoginThrottle",
+    "Mutation",
+    "Participant",
+    "Scheme",
+    "User",
+]

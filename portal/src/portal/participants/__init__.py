@@ -1,0 +1,1 @@
+"""Participants (deelnemers) of an employer's schemes and their family members."""
