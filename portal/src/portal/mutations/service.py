@@ -168,19 +168,18 @@ def submit(
                 bsn=normalize_bsn(request.bsn),
             )
         )
-    session.flush()
-    recompute(session, participant)
-    record(session, action=kind.value, outcome="accepted", detail={"mutation_id": mutation.id}, **audit)
     try:
+        session.flush()
+        recompute(session, participant)
+        record(session, action=kind.value, outcome="accepted", detail={"mutation_id": mutation.id}, **audit)
         session.commit()
     except IntegrityError:
         # Two requests with the same key at once: the other one won; answer with its mutation.
         session.rollback()
-        if idempotency_key:
-            existing = _replayed(session, employer_id, idempotency_key, fingerprint)
-            if existing is not None:
-                return to_response(existing), False
-        raise
+        existing = _replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
+        if existing is None:
+            raise
+        return to_response(existing), False
     return to_response(mutation), True
 
 

@@ -1,0 +1,109 @@
+"""A real portal process for the tests: its own SQLite file, seeded by `portal init-db`, served by uvicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyotp
+
+DEMO_PASSWORD = "Pensioen-Demo-2026!"
+SECRETS = {
+    "demo.um": "JXL5JBSIOD2JMBUND4MRTXI45WCGP64W",
+    "demo.hr": "H6J47PAK24PBBN7RXYAKNXKPPAX4ZOFV",
+    "demo.finance": "VFYMR3A6X6LQNGSP3GOI3T3WKKTSUDTJ",
+    "demo.hrfin": "KGBBC2FAZEWQ4JYJKQNTCTILZJOVYFIP",
+    "desk.agent": "7JEOR3OHW4H5W7H3VFNAK744ZPYSCC4Z",
+    "other.hr": "MZXW6YTBOI2DGMRRGQ3TMNZQHE4DCMBT",
+}
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Portal:
+    """A running portal: its URL, its data directory and its database file."""
+
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path:
+        """The SQLite file behind this portal."""
+        return self.data_dir / "portal.db"
+
+    def client(self, language: str | None = None) -> httpx.Client:
+        """An HTTP client for this portal, optionally asking for a language."""
+        headers = {"Accept-Language": language} if language else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        """Logs in through the API (password, then the current TOTP code) and returns the access token.
+
+        A TOTP code is accepted once only, so each user logs in once per portal and the token is kept.
+        """
+        if username not in self.tokens:
+            with self.client() as client:
+                first = client.post("/api/auth/login", json={"username": username, "password": password})
+                assert first.status_code == 200, first.text
+                code = pyotp.TOTP(SECRETS[username]).now()
+                second = client.post("/api/auth/mfa", json={"mfa_token": first.json()["mfa_token"], "code": code})
+                assert second.status_code == 200, second.text
+                self.tokens[username] = second.json()["access_token"]
+        return self.tokens[username]
+
+    def headers(self, username: str, **extra: str) -> dict[str, str]:
+        """Authorization headers for a demo user."""
+        return {"Authorization": f"Bearer {self.login(username)}", **extra}
+
+
+@contextmanager
+def running_portal(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[Portal]:
+    """Creates and seeds a database in `tmp`, starts the portal on a free port, stops it afterwards."""
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp), **(extra_env or {})}
+    if "DATABASE_URL" not in (extra_env or {}):
+        env.pop("DATABASE_URL", None)  # the default SQLite file, whatever the developer's shell says
+    subprocess.run([str(BIN / "portal"), "init-db"], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = (tmp / "portal.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"portal exited: {(tmp / 'portal.log').read_text()}")
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"portal did not become healthy: {(tmp / 'portal.log').read_text()}")
+            time.sleep(0.2)
+        yield Portal(url=url, data_dir=tmp, env=env)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

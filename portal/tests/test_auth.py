@@ -1,0 +1,163 @@
+"""Logging in: password then TOTP, codes once only, lockout, tokens that are checked on every request."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import jwt
+import pyotp
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.server import DEMO_PASSWORD, SECRETS, Portal
+
+
+def _mfa_token(portal: Portal, username: str, password: str = DEMO_PASSWORD) -> str:
+    with portal.client() as client:
+        response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["mfa_token"]
+
+
+def test_login_gives_an_access_token_with_user_employer_and_roles(portal: Portal) -> None:
+    token = portal.login("demo.hrfin")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["username"] == "demo.hrfin"
+    assert sorted(claims["roles"]) == ["finance", "hr"]
+    assert claims["employer"] is not None
+    assert claims["aud"] == "portal"
+    assert claims["exp"] - claims["iat"] == 30 * 60
+    with portal.client() as client:
+        me = client.get("/api/me", headers=portal.headers("demo.hrfin")).json()
+    assert me["employer"]["name"] == "Voorbeeld Techniek B.V."
+
+
+def test_the_access_token_verifies_with_the_published_key(portal: Portal) -> None:
+    token = portal.login("demo.hr")
+    with portal.client() as client:
+        jwks = client.get("/api/auth/jwks").json()
+    key = jwt.PyJWK(jwks["keys"][0])
+    claims = jwt.decode(token, key, algorithms=["ES256"], audience="portal")
+    assert claims["username"] == "demo.hr"
+
+
+def test_a_totp_code_is_accepted_once_only(fresh_portal: Portal) -> None:
+    code = pyotp.TOTP(SECRETS["demo.hr"]).now()
+    with fresh_portal.client("en") as client:
+        first = client.post("/api/auth/mfa", json={"mfa_token": _mfa_token(fresh_portal, "demo.hr"), "code": code})
+        again = client.post("/api/auth/mfa", json={"mfa_token": _mfa_token(fresh_portal, "demo.hr"), "code": code})
+    assert first.status_code == 200
+    assert again.status_code == 401
+    assert again.json()["errors"][0]["code"] == "code_already_used"
+
+
+def test_a_code_of_one_step_ago_is_accepted_but_not_older(fresh_portal: Portal) -> None:
+    totp = pyotp.TOTP(SECRETS["demo.um"])
+    old = totp.at(time.time() - 90)
+    previous = totp.at(time.time() - 30)
+    with fresh_portal.client() as client:
+        too_old = client.post("/api/auth/mfa", json={"mfa_token": _mfa_token(fresh_portal, "demo.um"), "code": old})
+        drifted = client.post("/api/auth/mfa", json={"mfa_token": _mfa_token(fresh_portal, "demo.um"), "code": previous})
+    if old != previous:  # the same six digits twice in a row is possible, if rare
+        assert too_old.status_code == 401
+    assert drifted.status_code == 200
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(portal: Portal) -> None:
+    with portal.client() as client:
+        unknown = client.post("/api/auth/login", json={"username": "nobody.here", "password": "x"})
+        wrong = client.post("/api/auth/login", json={"username": "demo.finance", "password": "wrong"})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
+    assert "gebruikersnaam of het wachtwoord" in wrong.json()["errors"][0]["message"]
+
+
+def test_five_wrong_passwords_lock_the_account_for_15_minutes(fresh_portal: Portal) -> None:
+    with fresh_portal.client("en") as client:
+        for _ in range(5):
+            assert client.post("/api/auth/login", json={"username": "demo.hr", "password": "guess"}).status_code == 401
+        locked = client.post("/api/auth/login", json={"username": "demo.hr", "password": DEMO_PASSWORD})
+        other_user = client.post("/api/auth/login", json={"username": "demo.um", "password": DEMO_PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["errors"][0]["code"] == "account_locked"
+    assert "15 minutes" in locked.json()["errors"][0]["message"]
+    assert other_user.status_code == 200
+
+
+def test_four_wrong_passwords_do_not_lock(fresh_portal: Portal) -> None:
+    with fresh_portal.client() as client:
+        for _ in range(4):
+            client.post("/api/auth/login", json={"username": "demo.um", "password": "guess"})
+        assert client.post("/api/auth/login", json={"username": "demo.um", "password": DEMO_PASSWORD}).status_code == 200
+
+
+def test_five_wrong_codes_lock_the_account(fresh_portal: Portal) -> None:
+    real = pyotp.TOTP(SECRETS["demo.finance"]).now()
+    wrong = f"{(int(real) + 500_000) % 1_000_000:06d}"
+    with fresh_portal.client() as client:
+        for _ in range(5):
+            answer = client.post("/api/auth/mfa", json={"mfa_token": _mfa_token(fresh_portal, "demo.finance"), "code": wrong})
+            assert answer.status_code == 401
+        locked = client.post("/api/auth/login", json={"username": "demo.finance", "password": DEMO_PASSWORD})
+    assert locked.status_code == 429
+
+
+def _forged(claims: dict) -> str:
+    return jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256")
+
+
+@pytest.mark.parametrize("kind", ["missing", "garbage", "other_key", "expired", "mfa_token", "none_alg"])
+def test_bad_tokens_are_refused(portal: Portal, kind: str) -> None:
+    genuine = jwt.decode(portal.login("demo.um"), options={"verify_signature": False})
+    now = datetime.now(UTC)
+    tokens = {
+        "missing": None,
+        "garbage": "not.a.token",
+        "other_key": _forged(genuine),
+        "expired": _forged({**genuine, "exp": now - timedelta(minutes=1)}),
+        "mfa_token": _mfa_token(portal, "demo.um"),
+        "none_alg": jwt.encode(genuine, None, algorithm="none"),
+    }
+    headers = {"Authorization": f"Bearer {tokens[kind]}"} if tokens[kind] else {}
+    with portal.client() as client:
+        response = client.get("/api/participants", headers=headers)
+    assert response.status_code == 401
+    assert "items" not in response.text
+
+
+def test_chat_token_is_bound_to_a_conversation_and_accepted_as_bearer(portal: Portal) -> None:
+    with portal.client() as client:
+        issued = client.post("/api/chat/token", headers=portal.headers("demo.hr"))
+        assert issued.status_code == 200
+        body = issued.json()
+        claims = jwt.decode(body["token"], options={"verify_signature": False})
+        assert claims["aud"] == "chat"
+        assert claims["sid"] == body["conversation_id"]
+        assert claims["exp"] - claims["iat"] == body["expires_in"] == 15 * 60
+        chat_headers = {"Authorization": f"Bearer {body['token']}"}
+        assert client.get("/api/participants/2001681", headers=chat_headers).status_code == 200
+        # a chat token cannot mint more chat tokens
+        assert client.post("/api/chat/token", headers=chat_headers).status_code == 403
+        # renewal keeps the conversation, but only for its own user
+        renewed = client.post(
+            "/api/chat/token", json={"conversation_id": body["conversation_id"]}, headers=portal.headers("demo.hr")
+        )
+        assert renewed.status_code == 200
+        assert renewed.json()["conversation_id"] == body["conversation_id"]
+        stolen = client.post(
+            "/api/chat/token", json={"conversation_id": body["conversation_id"]}, headers=portal.headers("demo.um")
+        )
+        assert stolen.status_code == 404
+
+
+def test_a_mutation_through_a_chat_token_is_recorded_as_chat(portal: Portal, today: date, active_number: str) -> None:
+    with portal.client() as client:
+        token = client.post("/api/chat/token", headers=portal.headers("demo.hr")).json()["token"]
+        response = client.post(
+            f"/api/participants/{active_number}/salary-change",
+            json={"effective_date": today.isoformat(), "parttime_percentage": "90"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 201, response.text
+    assert response.json()["channel"] == "chat"

@@ -1,0 +1,82 @@
+"""Who may do what (R1): every endpoint × every role, plus another employer's user and no token."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.server import Portal
+
+USERS = ["demo.um", "demo.hr", "demo.finance", "demo.hrfin", "desk.agent", "other.hr", None]
+PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/mfa"), ("GET", "/api/auth/jwks"), ("GET", "/api/health")}
+
+
+def _body(kind: str, today: date) -> dict | None:
+    return {
+        "salary": {"effective_date": today.isoformat(), "salary": "50000"},
+        "termination": {"effective_date": today.isoformat()},
+        "family": {
+            "relation": "child",
+            "first_name": "Lotte",
+            "last_name": "Assob",
+            "birth_date": "2020-05-01",
+            "bsn": "123456782",
+        },
+    }.get(kind)
+
+
+# (method, path template, body kind, expected status per user). Mutations run as dry runs: nothing changes.
+PARTICIPANT_ACCESS = {"demo.um": 200, "demo.hr": 200, "demo.finance": 403, "demo.hrfin": 200, "desk.agent": 403, None: 401}
+MATRIX = [
+    ("GET", "/api/participants", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/participants/{number}", None, {**PARTICIPANT_ACCESS, "other.hr": 404}),
+    ("POST", "/api/participants/{number}/salary-change?dry_run=true", "salary", {**PARTICIPANT_ACCESS, "other.hr": 404}),
+    ("POST", "/api/participants/{number}/termination?dry_run=true", "termination", {**PARTICIPANT_ACCESS, "other.hr": 404}),
+    ("POST", "/api/participants/{number}/family-members?dry_run=true", "family", {**PARTICIPANT_ACCESS, "other.hr": 404}),
+    ("GET", "/api/changes/individual", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/changes/collective", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/schemes", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
+    ("POST", "/api/chat/token", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
+    ("GET", "/api/me", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "desk.agent": 200, "other.hr": 200}),
+]
+
+
+def test_the_matrix_covers_every_endpoint(portal: Portal) -> None:
+    with portal.client() as client:
+        spec = client.get("/openapi.json").json()
+    served = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    covered = {(method, path.split("?")[0].replace("{number}", "{number}")) for method, path, _, _ in MATRIX}
+    assert served - PUBLIC == covered
+
+
+@pytest.mark.parametrize("user", USERS, ids=lambda u: u or "no-token")
+@pytest.mark.parametrize("method,path,body,expected", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_role_matrix(
+    portal: Portal, today: date, user: str | None, method: str, path: str, body: str | None, expected: dict
+) -> None:
+    headers = portal.headers(user) if user else {}
+    with portal.client() as client:
+        response = client.request(method, path.format(number="2001681"), json=_body(body, today) if body else None, headers=headers)
+    assert response.status_code == expected[user], response.text
+    if response.status_code >= 400:
+        assert "Assob" not in response.text and "52242" not in response.text
+
+
+def test_another_employers_user_sees_only_their_own_participants(portal: Portal) -> None:
+    with portal.client() as client:
+        listed = client.get("/api/participants", params={"page_size": 200}, headers=portal.headers("other.hr")).json()
+        searched = client.get("/api/participants", params={"q": "Assob"}, headers=portal.headers("other.hr")).json()
+        changes = client.get("/api/changes/individual", headers=portal.headers("other.hr")).json()
+    assert listed["total"] > 0
+    assert all(p["number"].startswith("3") for p in listed["items"])
+    assert searched["total"] == 0
+    assert all(c["participant"].startswith("3") for c in changes)
+
+
+def test_a_missing_participant_and_another_employers_answer_alike(portal: Portal) -> None:
+    with portal.client() as client:
+        theirs = client.get("/api/participants/3000001", headers=portal.headers("demo.hr"))
+        missing = client.get("/api/participants/9999999", headers=portal.headers("demo.hr"))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
