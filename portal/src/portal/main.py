@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from portal.mutations.state import apply_due_mutations
 from portal.participants.router import router as participants_router
 
 log = logging.getLogger("portal")
+access = logging.getLogger("portal.access")
 ROLL_OVER_SECONDS = 3600
 
 
@@ -48,8 +51,20 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     task.cancel()
 
 
+def configure_logging() -> None:
+    """One line per event on stderr for the portal's own loggers (uvicorn configures only its own)."""
+    logger = logging.getLogger("portal")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def create_app() -> FastAPI:
     """The FastAPI application with every router."""
+    configure_logging()
     app = FastAPI(
         title="Werkgeversportaal API",
         version="0.1.0",
@@ -58,6 +73,23 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next) -> Response:  # noqa: ANN001
+        # Path without query string: a search may hold a name or a BSN, which do not belong in a log.
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        access.info(
+            "%s %s %d %.1fms request_id=%s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            request_id,
+        )
+        return response
     app.include_router(accounts_router)
     app.include_router(participants_router)
     app.include_router(mutations_router)

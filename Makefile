@@ -1,0 +1,115 @@
+# Werkgeversportaal: `make run` starts everything, `make test` tests everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ASSISTANT_VENV := .venv
+PORTAL_VENV    := portal/.venv
+RASA           := $(ASSISTANT_VENV)/bin/rasa
+STAMPS         := .make
+MODEL          := models/assistant.tar.gz
+CATALOG_PO     := $(wildcard portal/src/portal/locale/*/LC_MESSAGES/messages.po)
+CATALOG_MO     := $(CATALOG_PO:.po=.mo)
+# What the model is trained from; a change in any of these retrains it.
+TRAINING_INPUT := config.yml domain.yml $(shell find data bot -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
+
+export PYTHONDONTWRITEBYTECODE := 1
+# TensorFlow's C++ start-up chatter hides the useful lines.
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install run test test-portal test-assistant validate lint train db totp lock clean
+
+help:
+	@echo "make run    install what is missing, train when needed, seed the database, start everything"
+	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make totp ACCOUNT=demo.hr   a current TOTP code for a demo account"
+
+# --- environments -------------------------------------------------------------------------------
+
+$(STAMPS)/system:
+	@mkdir -p $(STAMPS)
+	@# PostgreSQL's server is needed for the tests that prove DATABASE_URL works.
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL (Debian packages)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMPS)/assistant: requirements/assistant.lock pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(ASSISTANT_VENV)/bin/python || $$(scripts/find-python 3.10) -m venv $(ASSISTANT_VENV)
+	$(ASSISTANT_VENV)/bin/pip install --quiet --disable-pip-version-check "pip==24.3.1"
+	$(ASSISTANT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/assistant.lock
+	@touch $@
+
+$(STAMPS)/portal: portal/requirements.lock portal/pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(PORTAL_VENV)/bin/python || $$(scripts/find-python 3.11) -m venv $(PORTAL_VENV)
+	$(PORTAL_VENV)/bin/pip install --quiet --disable-pip-version-check "pip==24.3.1"
+	$(PORTAL_VENV)/bin/pip install --quiet --disable-pip-version-check -r portal/requirements.lock
+	$(PORTAL_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e portal
+	@touch $@
+
+%.mo: %.po $(STAMPS)/portal
+	$(PORTAL_VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+install: $(STAMPS)/system $(STAMPS)/assistant $(STAMPS)/portal $(CATALOG_MO)
+
+# --- model and database -------------------------------------------------------------------------
+
+# Trains only when the training input changed (its fingerprint is kept next to the model).
+train: $(STAMPS)/assistant
+	@mkdir -p models
+	@fingerprint=$$(cat $(TRAINING_INPUT) | sha256sum | cut -d' ' -f1); \
+	if [ -f $(MODEL) ] && [ "$$(cat models/.fingerprint 2>/dev/null)" = "$$fingerprint" ]; then \
+	  echo "Model is up to date ($(MODEL))."; \
+	else \
+	  echo "Training the model (data, config or domain changed)..."; \
+	  $(RASA) train --fixed-model-name assistant --out models && echo "$$fingerprint" > models/.fingerprint; \
+	fi
+
+# Migrates (Alembic) and seeds the demo data when the database is empty; DATABASE_URL selects PostgreSQL.
+db: install
+	$(PORTAL_VENV)/bin/portal init-db
+
+# --- run ----------------------------------------------------------------------------------------
+
+run: install train db
+	$(PORTAL_VENV)/bin/honcho start -f Procfile
+
+totp: $(STAMPS)/portal
+	@$(PORTAL_VENV)/bin/python -c "import pyotp, sys; from portal.seed import ACCOUNTS; \
+	  s = {a.username: a.totp_secret for a in ACCOUNTS}; u = '$(ACCOUNT)'; \
+	  print(pyotp.TOTP(s[u]).now()) if u in s else sys.exit('ACCOUNT must be one of: ' + ', '.join(s))"
+
+# --- test ---------------------------------------------------------------------------------------
+
+lint: install
+	$(PORTAL_VENV)/bin/ruff check .
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+test-portal: install
+	cd portal && .venv/bin/python -m pytest
+
+test-assistant: install train
+	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors
+	$(ASSISTANT_VENV)/bin/python -m pytest
+
+test: lint validate test-portal test-assistant
+
+# --- maintenance --------------------------------------------------------------------------------
+
+# Re-resolves every pinned package from the direct dependencies in the two pyproject files.
+lock:
+	rm -rf /tmp/wgp-lock && $$(scripts/find-python 3.10) -m venv /tmp/wgp-lock/a && $$(scripts/find-python 3.11) -m venv /tmp/wgp-lock/p
+	/tmp/wgp-lock/a/bin/pip install --quiet ".[dev]" && \
+	  (echo "# Every package of the assistant environment (Python 3.10), pinned. Regenerate with \`make lock\`."; \
+	   /tmp/wgp-lock/a/bin/pip freeze --exclude-editable | grep -v werkgeversportaal) > requirements/assistant.lock
+	/tmp/wgp-lock/p/bin/pip install --quiet "./portal[dev]" && \
+	  (echo "# Every package of the portal environment (Python 3.11), pinned. Regenerate with \`make lock\`."; \
+	   /tmp/wgp-lock/p/bin/pip freeze --exclude-editable | grep -v werkgeversportaal) > portal/requirements.lock
+
+clean:
+	rm -rf $(STAMPS) $(ASSISTANT_VENV) $(PORTAL_VENV) models results var
