@@ -1,0 +1,84 @@
+"""The portal on PostgreSQL (DATABASE_URL): migrations, seed, search and mutations on a real server."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from portal.dates import add_months
+from tests.server import Portal, free_port, running_portal
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1:]), None)
+    if found is None:
+        pytest.fail(f"PostgreSQL's {name} is missing; `make install` installs the postgresql package.")
+    return found
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; the Debian package provides the postgres user.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster on a free port, with an empty database `portal`."""
+    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
+    data = Path(tempfile.mkdtemp(prefix="wgp-pg-"))
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(data, user.pw_uid, user.pw_gid)
+    port = free_port()
+    subprocess.run(_as_server_user([_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "portal", "-E", "UTF8"]),
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_server_user([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]),
+                   check=True, capture_output=True)
+    try:
+        subprocess.run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "portal", "portal"], check=True)
+        yield f"postgresql://portal@127.0.0.1:{port}/portal"
+    finally:
+        subprocess.run(_as_server_user([_pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_portal(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The portal with DATABASE_URL pointing at PostgreSQL."""
+    with running_portal(tmp_path_factory.mktemp("pgportal"), {"DATABASE_URL": postgres_url}) as running:
+        yield running
+
+
+def test_the_portal_runs_on_postgresql(pg_portal: Portal, today: date) -> None:
+    assert not Path(pg_portal.database).exists(), "expected no SQLite file when DATABASE_URL is set"
+    with pg_portal.client() as client:
+        headers = pg_portal.headers("demo.hr")
+        listing = client.get("/api/participants", params={"q": "ter Assob"}, headers=headers).json()
+        assert [p["fulltime_salary"] for p in listing["items"]] == ["52242.28"]
+        assert client.get("/api/participants", headers=headers).json()["total"] >= 250
+        body = {"effective_date": add_months(today, 1).isoformat()}
+        first = client.post("/api/participants/2001683/termination", json=body, headers={**headers, "Idempotency-Key": "pg-1"})
+        again = client.post("/api/participants/2001683/termination", json=body, headers={**headers, "Idempotency-Key": "pg-1"})
+        dormant = client.post("/api/participants/2001684/termination", json=body, headers=headers)
+        shown = {c["participant"]: c for c in client.get("/api/changes/individual", headers=headers).json()}
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert dormant.status_code == 422 and "slaper" in dormant.json()["errors"][0]["message"]
+    assert shown["2001687"]["type"] == "intermediary_change"
+
+
+def test_init_db_on_a_seeded_postgresql_leaves_the_data_alone(pg_portal: Portal) -> None:
+    result = subprocess.run([str(Path(sys.executable).parent / "portal"), "init-db"],
+                            env=pg_portal.env, capture_output=True, text=True, check=True)
+    assert "already seeded" in result.stdout
