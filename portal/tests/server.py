@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pyotp
 
-DEMO_PASSWORD = "Pensioen-Demo-2026!"
+DEMO_PASSWORD = "Pensioen-Demo-2026!"  # noqa: S105 - the published demo password (contract §2)
 SECRETS = {
     "demo.um": "JXL5JBSIOD2JMBUND4MRTXI45WCGP64W",
     "demo.hr": "H6J47PAK24PBBN7RXYAKNXKPPAX4ZOFV",

@@ -13,7 +13,7 @@ from tests.server import Portal
 
 
 def _post(portal: Portal, number: str, kind: str, body: dict, *, user: str = "demo.hr", language: str | None = None,
-          dry_run: bool = False, key: str | None = None):  # noqa: ANN202
+          dry_run: bool = False, key: str | None = None):
     headers = portal.headers(user)
     if key:
         headers["Idempotency-Key"] = key
@@ -22,7 +22,7 @@ def _post(portal: Portal, number: str, kind: str, body: dict, *, user: str = "de
                            json=body, headers=headers)
 
 
-def _codes(response) -> list[str]:  # noqa: ANN001
+def _codes(response) -> list[str]:
     return [error["code"] for error in response.json()["errors"]]
 
 

@@ -23,7 +23,7 @@ from portal.mutations.state import recompute
 from portal.participants.models import FamilyMember, Participant, ParticipantStatus, Relation
 from portal.participants.search import search_text, sort_name
 
-DEMO_PASSWORD = "Pensioen-Demo-2026!"
+DEMO_PASSWORD = "Pensioen-Demo-2026!"  # noqa: S105 - the published demo password (contract §2)
 GENERATED_PARTICIPANTS = 250
 # The participant that carries the manual's §4.5 example history.
 EXAMPLE_45_NUMBER = "2001687"

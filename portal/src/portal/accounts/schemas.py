@@ -29,7 +29,7 @@ class AccessTokenResponse(BaseModel):
     """The access token for the API (bearer)."""
 
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
 
