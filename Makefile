@@ -15,6 +15,8 @@ TRAINING_INPUT := config.yml domain.yml $(shell find data bot -type f \( -name '
 export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter hides the useful lines.
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa would otherwise send usage telemetry to the internet.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install run test test-portal test-assistant validate lint train db totp lock clean
 
