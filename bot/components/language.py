@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+from typing import Any
 
 from lingua import Language, LanguageDetectorBuilder
 from lingua import LanguageDetector as LinguaDetector
@@ -72,7 +73,7 @@ class LanguageDataError(RasaException):
 class LanguageDecision:
     """A confident verdict on a message's language, with how sure it is."""
 
-    language: Text
+    language: str
     confidence: float
 
 
@@ -80,8 +81,8 @@ class LanguageDecision:
 class Vocabulary:
     """Words seen in the training examples of only one language."""
 
-    dutch: frozenset
-    english: frozenset
+    dutch: frozenset[str]
+    english: frozenset[str]
 
     @classmethod
     def empty(cls) -> Vocabulary:
@@ -91,11 +92,11 @@ class Vocabulary:
     @classmethod
     def learn(
         cls,
-        examples: Iterable[Tuple[Text, Sequence[Text]]],
-        neutral_words: Iterable[Text] = (),
+        examples: Iterable[tuple[str, Sequence[str]]],
+        neutral_words: Iterable[str] = (),
     ) -> Vocabulary:
         """Learns the words that occur in examples of one language and never in the other."""
-        seen: Dict[Text, set] = {language: set() for language in LANGUAGES}
+        seen: dict[str, set] = {language: set() for language in LANGUAGES}
         for language, words in examples:
             seen[language].update(word for word in words if is_language_word(word))
         neutral = set(neutral_words)
@@ -104,55 +105,50 @@ class Vocabulary:
             english=frozenset(seen[ENGLISH] - seen[DUTCH] - neutral),
         )
 
-    def vote(self, words: Sequence[Text]) -> Optional[LanguageDecision]:
+    def vote(self, words: Sequence[str]) -> LanguageDecision | None:
         """Returns the language most words belong to, if it clearly outnumbers the other."""
         dutch = sum(word in self.dutch for word in words)
         english = sum(word in self.english for word in words)
-        winner, votes, other = (
-            (DUTCH, dutch, english) if dutch >= english else (ENGLISH, english, dutch)
-        )
+        winner, votes, other = (DUTCH, dutch, english) if dutch >= english else (ENGLISH, english, dutch)
         # More than twice the other's votes: one loanword ("salaris change")
         # must not decide a message, but "ok thx" (0 against 1) may.
         if votes == 0 or votes <= 2 * other:
             return None
         return LanguageDecision(winner, votes / (votes + other))
 
-    def to_dict(self) -> Dict[Text, List[Text]]:
+    def to_dict(self) -> dict[str, list[str]]:
         """Returns the vocabulary as sorted word lists per language code."""
         return {DUTCH: sorted(self.dutch), ENGLISH: sorted(self.english)}
 
     @classmethod
-    def from_dict(cls, data: Dict[Text, List[Text]]) -> Vocabulary:
+    def from_dict(cls, data: dict[str, list[str]]) -> Vocabulary:
         """Builds a vocabulary from the output of `to_dict`."""
         return cls(frozenset(data.get(DUTCH, [])), frozenset(data.get(ENGLISH, [])))
 
 
-def is_language_word(word: Text) -> bool:
-    """Tells whether a token can be evidence of a language (letters, no digits)."""
-    # Participant numbers, dates and amounts look the same in both languages.
-    return any(char.isalpha() for char in word) and not any(
-        char.isdigit() for char in word
-    )
+def is_language_word(word: str) -> bool:
+    """Tells whether a token can be evidence of a language (two letters or more, no digits)."""
+    # Participant numbers, dates and amounts look the same in both languages;
+    # single letters are initials ("Jansen, P.") or pieces of "I'm" and "that's".
+    return sum(char.isalpha() for char in word) >= 2 and not any(char.isdigit() for char in word)
 
 
 @functools.lru_cache(maxsize=1)
 def lingua_detector() -> LinguaDetector:
     """Returns the one shared lingua detector for Dutch and English."""
-    # Restricting lingua to our two languages makes it faster and far more
-    # accurate than letting it choose among 75.
-    return LanguageDetectorBuilder.from_languages(
-        Language.DUTCH, Language.ENGLISH
-    ).build()
+    # Only our two languages: lingua then weighs Dutch against English instead
+    # of against all 75 it knows. Its models load on the first detection.
+    return LanguageDetectorBuilder.from_languages(Language.DUTCH, Language.ENGLISH).build()
 
 
 def decide_language(
-    text: Text,
-    words: Sequence[Text],
+    text: str,
+    words: Sequence[str],
     vocabulary: Vocabulary,
-    neutral_words: Iterable[Text] = DEFAULT_NEUTRAL_WORDS,
+    neutral_words: Iterable[str] = DEFAULT_NEUTRAL_WORDS,
     short_message_max_words: int = 2,
     min_confidence: float = 0.8,
-) -> Optional[LanguageDecision]:
+) -> LanguageDecision | None:
     """Returns the language of a message, or None when the message does not decide it."""
     neutral = set(neutral_words)
     language_words = [word.lower() for word in words if is_language_word(word)]
@@ -169,7 +165,7 @@ def decide_language(
     return vocabulary.vote(language_words)
 
 
-def example_language(message: Message) -> Optional[Text]:
+def example_language(message: Message) -> str | None:
     """Returns the language a training example is labelled with in its metadata."""
     metadata = message.get(METADATA) or {}
     # Example-level metadata overrides the intent block's, as in Rasa itself.
@@ -186,53 +182,50 @@ def example_language(message: Message) -> Optional[Text]:
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class LanguageDetector(GraphComponent, EntityExtractorMixin):
     """Adds a `language` entity (nl or en) to messages whose language is clear."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default configuration."""
         return {
             # Messages of at most this many words are decided by the vocabulary.
             "short_message_max_words": 2,
-            # lingua's share of belief (Dutch vs English) needed to decide.
+            # lingua's confidence (Dutch and English add up to 1) needed to
+            # decide a longer message; below it the vocabulary votes.
             "min_confidence": 0.8,
             "neutral_words": list(DEFAULT_NEUTRAL_WORDS),
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> list[str] | None:
         """Returns the assistant languages this component can tell apart."""
         return list(LANGUAGES)
 
     @classmethod
-    def required_components(cls) -> List[type]:
+    def required_components(cls) -> list[type]:
         """Returns the components that must run before this one."""
         return [Tokenizer]
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: Optional[Vocabulary] = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         """Creates the detector with the vocabulary it learned, if any."""
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary or Vocabulary.empty()
-        self._neutral_words = frozenset(
-            word.lower() for word in self._config["neutral_words"]
-        )
+        self._neutral_words = frozenset(word.lower() for word in self._config["neutral_words"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -243,7 +236,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -269,7 +262,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns the Dutch-only and English-only words of the NLU examples and stores them."""
-        examples: List[Tuple[Text, List[Text]]] = []
+        examples: list[tuple[str, list[str]]] = []
         unlabelled = 0
         for message in training_data.nlu_examples:
             language = example_language(message)
@@ -289,12 +282,12 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             )
         return self._resource
 
-    def decide(self, message: Message) -> Optional[LanguageDecision]:
+    def decide(self, message: Message) -> LanguageDecision | None:
         """Returns the message's language, or None when it does not decide one."""
         text = message.get(TEXT)
         if not text:
             return None
-        tokens: List[Token] = message.get(TOKENS_NAMES[TEXT], [])
+        tokens: list[Token] = message.get(TOKENS_NAMES[TEXT], [])
         return decide_language(
             text,
             [token.text for token in tokens],
@@ -304,7 +297,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             min_confidence=self._config["min_confidence"],
         )
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Adds the `language` entity to each message whose language is clear."""
         for message in messages:
             decision = self.decide(message)
@@ -326,7 +319,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         return messages
 
 
-def _words_outside_entities(message: Message) -> List[Text]:
+def _words_outside_entities(message: Message) -> list[str]:
     """Returns the lower-cased tokens of a training example that are not entity values."""
     # Names and numbers inside annotated entities belong to no language.
     spans = [
@@ -334,7 +327,7 @@ def _words_outside_entities(message: Message) -> List[Text]:
         for entity in message.get(ENTITIES, [])
         if ENTITY_ATTRIBUTE_START in entity and ENTITY_ATTRIBUTE_END in entity
     ]
-    tokens: List[Token] = message.get(TOKENS_NAMES[TEXT], [])
+    tokens: list[Token] = message.get(TOKENS_NAMES[TEXT], [])
     return [
         token.text.lower()
         for token in tokens

@@ -1,0 +1,196 @@
+"""Fixtures that start the real assistant: a Rasa server and its action server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = REPO_ROOT / "models"
+# Rasa is usually up within 10-40 s; the margin is for a busy 2-core CI machine.
+STARTUP_TIMEOUT_S = 240.0
+TRAIN_TIMEOUT_S = 900.0
+
+
+def rasa_executable() -> str:
+    """Returns the `rasa` CLI that belongs to the interpreter running the tests."""
+    beside_python = Path(sys.executable).parent / "rasa"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("rasa")
+    if found is None:
+        raise RuntimeError("No `rasa` CLI found; run the tests with the assistant's venv.")
+    return found
+
+
+def rasa_environment(**extra: str) -> dict[str, str]:
+    """Returns the environment for Rasa processes: no telemetry, less TensorFlow noise, our code importable."""
+    env = dict(os.environ)
+    env.update(
+        {
+            # Telemetry would try to reach the internet from tests and CI.
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def newest_model(directory: Path) -> Path | None:
+    """Returns the most recently written model archive in a directory, if any."""
+    models = sorted(directory.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    return models[-1] if models else None
+
+
+class ServiceProcess:
+    """A background process whose output goes to a log file we can show on failure."""
+
+    def __init__(self, name: str, command: list[str], log_path: Path, env: dict[str, str]) -> None:
+        """Starts the process in its own process group."""
+        self.name = name
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        # Its own session, so that stopping it also stops anything it spawned.
+        self.process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output_tail(self, lines: int = 60) -> str:
+        """Returns the last lines the process printed."""
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_until_ready(self, url: str, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+        """Polls `url` until it answers 200; fails with the output if the process dies."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"{self.name} exited with code {self.process.returncode} while starting:\n{self.output_tail()}"
+                )
+            try:
+                if httpx.get(url, timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        self.stop()
+        pytest.fail(f"{self.name} was not ready after {timeout_s:.0f} s:\n{self.output_tail()}")
+
+    def stop(self) -> None:
+        """Terminates the process group, and kills it if it does not end in time."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Returns the newest model in models/, training one into a temp dir if there is none."""
+    existing = newest_model(MODELS_DIR)
+    if existing is not None:
+        return existing
+    out_dir = tmp_path_factory.mktemp("models")
+    result = subprocess.run(
+        [rasa_executable(), "train", "--fixed-model-name", "assistant", "--out", str(out_dir)],
+        cwd=REPO_ROOT,
+        env=rasa_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TRAIN_TIMEOUT_S,
+    )
+    model = newest_model(out_dir)
+    if result.returncode != 0 or model is None:
+        pytest.fail(f"rasa train failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return model
+
+
+@pytest.fixture(scope="session")
+def action_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Starts `rasa run actions` on a free port and yields its base URL."""
+    port = free_port()
+    logs = tmp_path_factory.mktemp("action-server")
+    server = ServiceProcess(
+        "action server",
+        [rasa_executable(), "run", "actions", "--port", str(port), "--actions", "actions"],
+        logs / "output.log",
+        # rasa_sdk has no --interface option; it reads the host from SANIC_HOST.
+        rasa_environment(SANIC_HOST="127.0.0.1"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_until_ready(f"{url}/health")
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_url(trained_model: Path, action_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Starts `rasa run --enable-api` with the trained model and yields its base URL."""
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("rasa-server")
+    credentials = workdir / "credentials.yml"
+    credentials.write_text("rest:\n")
+    endpoints = workdir / "endpoints.yml"
+    # JSON is valid YAML and needs no quoting rules.
+    endpoints.write_text(json.dumps({"action_endpoint": {"url": f"{action_server_url}/webhook"}}))
+    server = ServiceProcess(
+        "rasa server",
+        [
+            rasa_executable(),
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            str(trained_model),
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            str(endpoints),
+        ],
+        workdir / "output.log",
+        rasa_environment(),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # /status answers 200 only once a model is loaded.
+        server.wait_until_ready(f"{url}/status")
+        yield url
+    finally:
+        server.stop()
