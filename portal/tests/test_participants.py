@@ -108,3 +108,12 @@ def test_detail_shows_personal_data_coverages_and_employment_without_a_full_bsn(
     assert "Old-age pension" in [c["name"] for c in detail["coverages"]]
     assert detail["date_in_service"] == "2020-06-01"
     assert detail["changes"][-1]["type"] == "new_participation"
+
+
+def test_detail_says_why_a_participant_cannot_be_changed(portal: Portal) -> None:
+    with portal.client("en") as client:
+        dormant = client.get("/api/participants/2001684", headers=portal.headers("demo.hr")).json()
+        active = client.get("/api/participants/2001685", headers=portal.headers("demo.hr")).json()
+    assert dormant["change_blocked"]["code"] == "participant_dormant"
+    assert "dormant" in dormant["change_blocked"]["message"]
+    assert active["change_blocked"] is None

@@ -12,6 +12,8 @@ from portal.accounts.dependencies import Principal, require
 from portal.accounts.permissions import Permission
 from portal.audit.service import mask_bsn
 from portal.db import get_session
+from portal.errors import PortalError
+from portal.mutations import rules
 from portal.mutations.models import Mutation
 from portal.participants import service
 from portal.participants.models import Participant
@@ -22,6 +24,7 @@ from portal.participants.schemas import (
     ParticipantDetail,
     ParticipantPage,
     ParticipantRow,
+    ProblemOut,
 )
 
 router = APIRouter(prefix="/api/participants", tags=["participants"])
@@ -40,6 +43,16 @@ def row(participant: Participant) -> ParticipantRow:
         status=participant.status.value,
         scheme=participant.scheme.number,
     )
+
+
+def _change_blocked(session: Session, participant: Participant, language: str) -> ProblemOut | None:
+    # The same checks a mutation runs first, so the assistant can tell before asking for values.
+    try:
+        rules.ensure_no_collective_processing(session, participant.employer_id)
+        rules.ensure_changeable(participant)
+    except PortalError as error:
+        return ProblemOut(**error.problems[0].render(language))
+    return None
 
 
 @router.get("", response_model=ParticipantPage)
@@ -78,6 +91,7 @@ def participant_detail(number: str, principal: Viewer, session: SessionDep) -> P
     ).all()
     english = principal.language == "en"
     return ParticipantDetail(
+        change_blocked=_change_blocked(session, participant, principal.language),
         **row(participant).model_dump(),
         first_name=participant.first_name,
         initials=participant.initials,

@@ -66,6 +66,14 @@ class MutationOut(BaseModel):
     channel: str
 
 
+class ProblemOut(BaseModel):
+    """Why something is not possible, in the request's language."""
+
+    code: str
+    field: str | None
+    message: str
+
+
 class ParticipantDetail(ParticipantRow):
     """Personal data, coverages and employment of one participant (§4.1)."""
 
@@ -81,3 +89,5 @@ class ParticipantDetail(ParticipantRow):
     coverages: list[CoverageOut]
     family_members: list[FamilyMemberOut]
     changes: list[MutationOut]
+    # Why no individual change is possible right now (a slaper, a collective change processing), if so.
+    change_blocked: ProblemOut | None
