@@ -23,11 +23,22 @@ def _body(kind: str, today: date) -> dict | None:
             "birth_date": "2020-05-01",
             "bsn": "123456782",
         },
+        "handoff": {
+            "conversation_id": "matrix-handoff",
+            "channel": "portal",
+            "reason": "user_request",
+            "language": "nl",
+            "transcript": [{"sender": "user", "text": "Ik wil een medewerker spreken.", "timestamp": f"{today}T09:00:00"}],
+        },
+        "resolve": {"note": "Nothing to resolve: the handoff does not exist."},
     }.get(kind)
 
 
 # (method, path template, body kind, expected status per user). Mutations run as dry runs: nothing changes.
 PARTICIPANT_ACCESS = {"demo.um": 200, "demo.hr": 200, "demo.finance": 403, "demo.hrfin": 200, "desk.agent": 403, None: 401}
+HANDOFF_REQUEST = {"demo.um": 201, "demo.hr": 201, "demo.finance": 201, "demo.hrfin": 201, "desk.agent": 403, "other.hr": 201, None: 401}
+DESK_ACCESS = {"demo.um": 403, "demo.hr": 403, "demo.finance": 403, "demo.hrfin": 403, "desk.agent": 200, "other.hr": 403, None: 401}
+MISSING_HANDOFF = 999999  # the desk gets 404 only after the role check; everyone else 403 first
 MATRIX = [
     ("GET", "/api/participants", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
     ("GET", "/api/participants/{number}", None, {**PARTICIPANT_ACCESS, "other.hr": 404}),
@@ -39,6 +50,12 @@ MATRIX = [
     ("GET", "/api/schemes", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
     ("POST", "/api/chat/token", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
     ("GET", "/api/me", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "desk.agent": 200, "other.hr": 200}),
+    # Every employer user may ask for a human (each gets their own handoff); only the service desk handles them.
+    ("POST", "/api/handoffs", "handoff", HANDOFF_REQUEST),
+    ("GET", "/api/handoffs", None, DESK_ACCESS),
+    ("GET", "/api/handoffs?status=open", None, DESK_ACCESS),
+    ("GET", "/api/handoffs/{handoff_id}", None, {**DESK_ACCESS, "desk.agent": 404}),
+    ("POST", "/api/handoffs/{handoff_id}/resolve", "resolve", {**DESK_ACCESS, "desk.agent": 404}),
 ]
 
 
@@ -46,7 +63,7 @@ def test_the_matrix_covers_every_endpoint(portal: Portal) -> None:
     with portal.client() as client:
         spec = client.get("/openapi.json").json()
     served = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
-    covered = {(method, path.split("?")[0].replace("{number}", "{number}")) for method, path, _, _ in MATRIX}
+    covered = {(method, path.split("?")[0]) for method, path, _, _ in MATRIX}
     assert served - PUBLIC == covered
 
 
@@ -57,7 +74,7 @@ def test_role_matrix(
 ) -> None:
     headers = portal.headers(user) if user else {}
     with portal.client() as client:
-        response = client.request(method, path.format(number="2001681"), json=_body(body, today) if body else None, headers=headers)
+        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF), json=_body(body, today) if body else None, headers=headers)
     assert response.status_code == expected[user], response.text
     if response.status_code >= 400:
         assert "Assob" not in response.text and "52242" not in response.text

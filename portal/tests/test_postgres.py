@@ -78,6 +78,29 @@ def test_the_portal_runs_on_postgresql(pg_portal: Portal, today: date) -> None:
     assert shown["2001687"]["type"] == "intermediary_change"
 
 
+def test_handoffs_on_postgresql(pg_portal: Portal) -> None:
+    # The partial unique index (one open handoff per conversation) and the conditional resolve, on PostgreSQL.
+    body = {
+        "conversation_id": "pg-conversation",
+        "channel": "portal",
+        "reason": "user_request",
+        "language": "nl",
+        "transcript": [{"sender": "user", "text": "BSN 987654317, graag een medewerker", "timestamp": "2026-01-05T09:00:00Z"}],
+    }
+    desk = pg_portal.headers("desk.agent")
+    with pg_portal.client() as client:
+        first = client.post("/api/handoffs", json=body, headers=pg_portal.headers("demo.finance"))
+        again = client.post("/api/handoffs", json=body, headers=pg_portal.headers("demo.finance"))
+        url = f"/api/handoffs/{first.json()['id']}/resolve"
+        resolved = client.post(url, json={"note": "Gebeld."}, headers=desk)
+        twice = client.post(url, json={"note": "Nog eens."}, headers=desk)
+        reopened = client.post("/api/handoffs", json=body, headers=pg_portal.headers("demo.finance"))
+    assert (first.status_code, again.status_code, resolved.status_code, twice.status_code) == (201, 200, 200, 409)
+    assert first.json()["transcript"][0]["text"] == "BSN *****4317, graag een medewerker"
+    assert again.json()["id"] == first.json()["id"]
+    assert reopened.status_code == 201 and reopened.json()["id"] != first.json()["id"]
+
+
 def test_init_db_on_a_seeded_postgresql_leaves_the_data_alone(pg_portal: Portal) -> None:
     result = subprocess.run([str(Path(sys.executable).parent / "portal"), "init-db"],
                             env=pg_portal.env, capture_output=True, text=True, check=True)

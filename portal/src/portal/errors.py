@@ -66,7 +66,8 @@ _VALIDATION_MESSAGES: dict[str, tuple[str, str]] = {
     "enum": ("invalid_choice", N_("Choose one of the allowed values.")),
     "literal_error": ("invalid_choice", N_("Choose one of the allowed values.")),
     "string_too_short": ("required", N_("This field is required.")),
-    "string_too_long": ("too_long", N_("This text is too long.")),
+    "string_too_long": ("too_long", N_("This text is too long (at most {max_length} characters).")),
+    "too_long": ("too_many_items", N_("Too many entries (at most {max_length}).")),
     "string_pattern_mismatch": ("invalid_format", N_("This value has the wrong format.")),
 }
 
@@ -76,7 +77,10 @@ def _problem_from_pydantic(error: dict) -> Problem:
     code, message = _VALIDATION_MESSAGES.get(error.get("type", ""), ("invalid", N_("This value is not valid.")))
     if error.get("type") == "value_error" and isinstance(error.get("ctx", {}).get("error"), PortalProblemError):
         return error["ctx"]["error"].problem
-    return Problem(code, message, ".".join(location) or None)
+    # The only parameter the messages use; pydantic gives it with every *too_long error.
+    ctx = error.get("ctx") or {}
+    params = {"max_length": ctx["max_length"]} if "max_length" in ctx else {}
+    return Problem(code, message, ".".join(location) or None, params)
 
 
 class PortalProblemError(ValueError):

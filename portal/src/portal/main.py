@@ -20,6 +20,7 @@ from portal.accounts.security import signing_key
 from portal.db import get_session, get_sessionmaker
 from portal.employers.router import router as schemes_router
 from portal.errors import install_error_handlers
+from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
 from portal.mutations.router import router as mutations_router
 from portal.mutations.state import apply_due_mutations
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     app.include_router(participants_router)
     app.include_router(mutations_router)
     app.include_router(schemes_router)
+    app.include_router(handoffs_router)
 
     @app.get("/api/health", tags=["health"])
     def health(session: Annotated[Session, Depends(get_session)]) -> JSONResponse:

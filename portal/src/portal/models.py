@@ -4,6 +4,7 @@ from portal.accounts.models import ChatConversation, LoginThrottle, User
 from portal.audit.models import AuditEvent
 from portal.collective.models import CollectiveChange
 from portal.employers.models import Coverage, Employer, Scheme
+from portal.handoffs.models import Handoff
 from portal.mutations.models import Mutation
 from portal.participants.models import FamilyMember, Participant
 
@@ -14,6 +15,7 @@ __all__ = [
     "Coverage",
     "Employer",
     "FamilyMember",
+    "Handoff",
     "LoginThrottle",
     "Mutation",
     "Participant",

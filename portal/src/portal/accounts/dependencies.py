@@ -61,10 +61,26 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require(permission: Permission) -> Callable[[Principal], Principal]:
-    """A dependency that lets the request through only when the caller's roles grant the permission."""
+    """A dependency that lets an employer's user through only when their roles grant the permission."""
 
     def check(principal: CurrentPrincipal) -> Principal:
         if principal.employer_id is None or not allows(principal.user.roles, permission):
+            raise forbidden()
+        return principal
+
+    return check
+
+
+def require_staff(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency for insurer staff (no employer) whose roles grant the permission, with an access token.
+
+    Kept apart from `require` so that employer endpoints keep refusing every caller without an employer.
+    """
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.employer_id is not None or principal.conversation_id is not None:
+            raise forbidden()
+        if not allows(principal.user.roles, permission):
             raise forbidden()
         return principal
 

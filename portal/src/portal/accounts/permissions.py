@@ -22,13 +22,19 @@ class Permission(str, enum.Enum):
     view_changes = "view_changes"
     view_schemes = "view_schemes"
     use_chat = "use_chat"
+    request_handoff = "request_handoff"
+    # Insurer staff only: employer users never get it, whatever their roles.
+    handle_handoffs = "handle_handoffs"
 
 
-# R1: User Management may do everything; HR the participants, their changes and the scheme;
-# Finance only financial documents and scheme details. Service-desk staff act through their
-# own console (not the employer endpoints).
+STAFF_PERMISSIONS = frozenset({Permission.handle_handoffs})
+
+
+# R1: User Management may do everything an employer may; HR the participants, their changes and
+# the scheme; Finance only financial documents and scheme details. Every employer user may ask for
+# a human (a handoff). Service-desk staff act through their own console, not the employer endpoints.
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.user_management: frozenset(Permission),
+    Role.user_management: frozenset(Permission) - STAFF_PERMISSIONS,
     Role.hr: frozenset(
         {
             Permission.view_participants,
@@ -36,10 +42,11 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.view_changes,
             Permission.view_schemes,
             Permission.use_chat,
+            Permission.request_handoff,
         }
     ),
-    Role.finance: frozenset({Permission.view_schemes, Permission.use_chat}),
-    Role.service_desk: frozenset(),
+    Role.finance: frozenset({Permission.view_schemes, Permission.use_chat, Permission.request_handoff}),
+    Role.service_desk: STAFF_PERMISSIONS,
 }
 
 

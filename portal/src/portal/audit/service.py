@@ -1,4 +1,4 @@
-"""Writing audit events; BSN-like digit runs are masked before anything is stored."""
+"""Writing audit events, and masking BSN-like digit runs before anything is stored (here and in handoffs)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.audit.models import AuditEvent
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+# Nine digits in a row, or grouped as people write a BSN: 1234.56.782, 123 456 782 (dots, spaces or hyphens).
+# Participant numbers have seven digits, so they are left alone.
+_BSN_LIKE = re.compile(r"(?<!\d)(?:\d{9}|\d{4}([ .-])\d{2}\1\d{3}|\d{3}([ .-])\d{3}\2\d{3})(?!\d)")
 
 
 def mask_bsn(bsn: str) -> str:
@@ -18,14 +20,14 @@ def mask_bsn(bsn: str) -> str:
     return "*****" + bsn[-4:]
 
 
-def _scrub(value: Any) -> Any:
-    # Participant numbers have seven digits; nine digits in a row can be a BSN, so they are masked.
+def mask_bsns(value: Any) -> Any:
+    """The value with every BSN-like run of nine digits masked, in strings and inside dicts and lists."""
     if isinstance(value, str):
-        return _NINE_DIGITS.sub(lambda m: mask_bsn(m.group()), value)
+        return _BSN_LIKE.sub(lambda m: mask_bsn(re.sub(r"\D", "", m.group())), value)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {k: mask_bsns(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [mask_bsns(v) for v in value]
     return value
 
 
@@ -46,12 +48,12 @@ def record(
         AuditEvent(
             at=datetime.now(UTC).replace(tzinfo=None),
             actor_user_id=actor_user_id,
-            actor_username=_scrub(actor_username),
+            actor_username=mask_bsns(actor_username),
             employer_id=employer_id,
             action=action,
-            target=_scrub(target),
+            target=mask_bsns(target),
             channel=channel,
             outcome=outcome,
-            detail=_scrub(detail or {}),
+            detail=mask_bsns(detail or {}),
         )
     )

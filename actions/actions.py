@@ -1,1 +1,0 @@
-"""Custom actions of the assistant; the first ones arrive with the participant mutations."""

@@ -1,0 +1,1 @@
+"""Handoffs: conversations the assistant hands to a human service-desk colleague (overdracht)."""
