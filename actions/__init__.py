@@ -1,1 +1,4 @@
-"""The action server package that `rasa run actions` loads."""
+"""The action server: form validation, submission and handoff, always acting with the user's chat token.
+
+`rasa run actions --actions actions` imports every module of this package and registers its actions.
+"""

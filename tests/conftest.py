@@ -6,17 +6,33 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import importlib.util
+import uuid
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+PORTAL_BIN = REPO_ROOT / "portal" / ".venv" / "bin"
+
+
+def _load_portal_test_server():  # noqa: ANN202 - a module
+    # The portal's own test helper starts a real portal; both suites use it (it needs only httpx and pyotp).
+    spec = importlib.util.spec_from_file_location("portal_test_server", REPO_ROOT / "portal" / "tests" / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+portal_test_server = _load_portal_test_server()
 MODELS_DIR = REPO_ROOT / "models"
 # Rasa is usually up within 10-40 s; the margin is for a busy 2-core CI machine.
 STARTUP_TIMEOUT_S = 240.0
@@ -49,11 +65,7 @@ def rasa_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+free_port = portal_test_server.free_port
 
 
 def newest_model(directory: Path) -> Path | None:
@@ -138,7 +150,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def action_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def action_server_url(portal: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Starts `rasa run actions` on a free port and yields its base URL."""
     port = free_port()
     logs = tmp_path_factory.mktemp("action-server")
@@ -147,7 +159,7 @@ def action_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         [rasa_executable(), "run", "actions", "--port", str(port), "--actions", "actions"],
         logs / "output.log",
         # rasa_sdk has no --interface option; it reads the host from SANIC_HOST.
-        rasa_environment(SANIC_HOST="127.0.0.1"),
+        rasa_environment(SANIC_HOST="127.0.0.1", PORTAL_URL=portal.url),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -158,12 +170,14 @@ def action_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture(scope="session")
-def rasa_url(trained_model: Path, action_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def rasa_url(
+    trained_model: Path, action_server_url: str, portal: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Starts `rasa run --enable-api` with the trained model and yields its base URL."""
     port = free_port()
     workdir = tmp_path_factory.mktemp("rasa-server")
     credentials = workdir / "credentials.yml"
-    credentials.write_text("rest:\n")
+    credentials.write_text((REPO_ROOT / "credentials.yml").read_text())
     endpoints = workdir / "endpoints.yml"
     # JSON is valid YAML and needs no quoting rules.
     endpoints.write_text(json.dumps({"action_endpoint": {"url": f"{action_server_url}/webhook"}}))
@@ -185,7 +199,7 @@ def rasa_url(trained_model: Path, action_server_url: str, tmp_path_factory: pyte
             str(endpoints),
         ],
         workdir / "output.log",
-        rasa_environment(),
+        rasa_environment(PORTAL_URL=portal.url),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -194,3 +208,58 @@ def rasa_url(trained_model: Path, action_server_url: str, tmp_path_factory: pyte
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real portal with a freshly seeded SQLite database (the portal's own environment runs it)."""
+    with portal_test_server.running_portal(tmp_path_factory.mktemp("portal"), bin_dir=PORTAL_BIN) as running:
+        yield running
+
+
+@dataclass
+class Chat:
+    """One conversation with the assistant over the REST channel, as a portal user with a real chat token."""
+
+    rasa_url: str
+    portal: object
+    username: str
+    token: str = ""
+    sender: str = ""
+    replies: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        with self.portal.client() as client:
+            issued = client.post("/api/chat/token", headers=self.portal.headers(self.username))
+        assert issued.status_code == 200, issued.text
+        self.token, self.sender = issued.json()["token"], issued.json()["conversation_id"]
+
+    def send(self, message: str) -> list[dict]:
+        """Sends a message; returns the assistant's replies (text and buttons)."""
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": message, "metadata": {"token": self.token}},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        self.replies = response.json()
+        return self.replies
+
+    def say(self, message: str) -> list[str]:
+        """Sends a message; returns the texts of the replies."""
+        return [reply["text"] for reply in self.send(message) if "text" in reply]
+
+    def buttons(self) -> list[dict]:
+        """The buttons of the latest replies."""
+        return [button for reply in self.replies for button in reply.get("buttons", [])]
+
+
+@pytest.fixture
+def chat(rasa_url: str, portal: object) -> Callable[[str], Chat]:
+    """Starts conversations: chat("demo.hr") is a new conversation of demo.hr."""
+    return lambda username="demo.hr": Chat(rasa_url, portal, username)
+
+
+def new_sender() -> str:
+    """A sender id no token was issued for."""
+    return f"test-{uuid.uuid4().hex}"

@@ -74,16 +74,19 @@ class Portal:
 
 
 @contextmanager
-def running_portal(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[Portal]:
-    """Creates and seeds a database in `tmp`, starts the portal on a free port, stops it afterwards."""
+def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: Path = BIN) -> Iterator[Portal]:
+    """Creates and seeds a database in `tmp`, starts the portal on a free port, stops it afterwards.
+
+    `bin_dir` is the portal environment's bin folder (the assistant's tests run in another one).
+    """
     env = {**os.environ, "PORTAL_DATA_DIR": str(tmp), **(extra_env or {})}
     if "DATABASE_URL" not in (extra_env or {}):
         env.pop("DATABASE_URL", None)  # the default SQLite file, whatever the developer's shell says
-    subprocess.run([str(BIN / "portal"), "init-db"], env=env, check=True, capture_output=True)
+    subprocess.run([str(bin_dir / "portal"), "init-db"], env=env, check=True, capture_output=True)
     port = free_port()
     log = (tmp / "portal.log").open("wb")
     process = subprocess.Popen(
-        [str(BIN / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [str(bin_dir / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

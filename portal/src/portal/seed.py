@@ -110,6 +110,10 @@ LAST_NAMES = (
 )
 
 
+# The contract's six are the only ones with their last names, so "Jansen" means exactly the two Jansens.
+GENERATED_LAST_NAMES = tuple(name for name in LAST_NAMES if name[1] not in {fixed.last_name for fixed in FIXED})
+
+
 def random_bsn(rng: random.Random, taken: set[str]) -> str:
     """A fresh nine-digit number that passes the elfproef."""
     while True:
@@ -268,7 +272,7 @@ def _seed_generated(
         number = str(first_number + index)
         gender = rng.choice("MV")
         first_name = rng.choice(FIRST_NAMES_M if gender == "M" else FIRST_NAMES_F)
-        infix, last_name = rng.choice(LAST_NAMES)
+        infix, last_name = rng.choice(GENERATED_LAST_NAMES)
         birth = date(rng.randint(1962, 2002), rng.randint(1, 12), rng.randint(1, 28))
         if number == EXAMPLE_45_NUMBER:
             first_name, infix, last_name, gender, birth = "Johan", "", "Smit", "M", date(1990, 4, 4)

@@ -1,0 +1,45 @@
+"""The start of a session (the user's portal language) and what happens when the assistant does not understand."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import token_claims, user_intents
+from actions.handoff import hand_off
+
+
+class ActionSessionStart(Action):
+    """Starts a session in the language the user chose in the portal."""
+
+    def name(self) -> str:
+        """Rasa's session start action, replaced."""
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """SessionStarted, the language from the chat token, then listen."""
+        events: list[EventType] = [SessionStarted()]
+        preferred = token_claims(tracker).get("lang")
+        if preferred in ("nl", "en"):
+            events.append(SlotSet("language", preferred))
+        elif tracker.get_slot("language"):
+            events.append(SlotSet("language", tracker.get_slot("language")))
+        return [*events, ActionExecuted("action_listen")]
+
+
+class ActionFallback(Action):
+    """Asks to rephrase; a second misunderstanding in a row hands over to a colleague."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Rephrase once, hand over the second time."""
+        latest_two = list(user_intents(tracker))[:2]
+        if latest_two == ["nlu_fallback", "nlu_fallback"]:
+            return await hand_off(dispatcher, tracker, "not_understood")
+        dispatcher.utter_message(response="utter_default")
+        return []
