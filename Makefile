@@ -18,12 +18,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa would otherwise send usage telemetry to the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install run test test-portal test-assistant validate lint train db totp lock clean
+.PHONY: chat help install run test test-portal test-assistant validate lint train db totp lock clean
 
 help:
 	@echo "make run    install what is missing, train when needed, seed the database, start everything"
 	@echo "make test   the whole test suite (what CI runs)"
 	@echo "make totp ACCOUNT=demo.hr   a current TOTP code for a demo account"
+	@echo "make chat ACCOUNT=demo.hr   chat with the assistant in the terminal (with make run running)"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -83,6 +84,10 @@ totp: $(STAMPS)/portal
 	@$(PORTAL_VENV)/bin/python -c "import pyotp, sys; from portal.seed import ACCOUNTS; \
 	  s = {a.username: a.totp_secret for a in ACCOUNTS}; u = '$(ACCOUNT)'; \
 	  print(pyotp.TOTP(s[u]).now()) if u in s else sys.exit('ACCOUNT must be one of: ' + ', '.join(s))"
+
+# Chat in the terminal as a demo user (needs `make run` in another terminal).
+chat: $(STAMPS)/portal
+	@$(PORTAL_VENV)/bin/python scripts/chat.py $(or $(ACCOUNT),demo.hr)
 
 # --- test ---------------------------------------------------------------------------------------
 

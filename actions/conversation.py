@@ -42,6 +42,7 @@ FORM_SLOTS = (
     "failed_attempts",
     "handoff_reason",
     "portal_message",
+    "requested_slot",
 )
 
 

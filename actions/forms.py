@@ -121,7 +121,8 @@ class ChangeFormValidation(FormValidationAction, ABC):
         requested = tracker.get_slot("requested_slot")
         if tracker.active_loop_name and name in LEAVING_INTENTS and confidence >= CONFIDENT:
             return []
-        if requested and name in INTERRUPTIONS and confidence >= CONFIDENT and not tracker.latest_message.get("entities"):
+        values = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") != "language"]
+        if requested and name in INTERRUPTIONS and confidence >= CONFIDENT and not values:
             dispatcher.utter_message(response=INTERRUPTIONS[name])
             return [SlotSet(requested, None)]
         try:
@@ -272,13 +273,12 @@ class ChangeFormValidation(FormValidationAction, ABC):
         return failure(tracker, "confirmation")
 
 
-def _extract(tracker: Tracker, slot: str, entities: tuple[str, ...], *, whole_text: bool = True) -> dict:
+def _extract(tracker: Tracker, slot: str, entities: tuple[str, ...]) -> dict:
+    # The whole message: the parser finds the value in it ("per 1 december 2026" may be two entities).
     requested = tracker.get_slot("requested_slot")
     found = entity_texts(tracker, *entities)
-    if requested == slot:
-        return {slot: found[0] if found else tracker.latest_message.get("text")} if whole_text or found else {}
-    if found and (requested == "confirmation" or tracker.get_slot(slot) is None):
-        return {slot: found[0]}
+    if requested == slot or (found and (requested == "confirmation" or tracker.get_slot(slot) is None)):
+        return {slot: tracker.latest_message.get("text")}
     return {}
 
 
@@ -419,9 +419,9 @@ class ValidateFamilyMemberForm(ChangeFormValidation):
         """The whole message when asked for; a date entity only as a correction at the summary."""
         requested = tracker.get_slot("requested_slot")
         found = entity_texts(tracker, "date")
-        if requested == "member_birth_date":
-            return {"member_birth_date": found[0] if found else tracker.latest_message.get("text")}
-        return {"member_birth_date": found[0]} if found and requested == "confirmation" else {}
+        if requested == "member_birth_date" or (found and requested == "confirmation"):
+            return {"member_birth_date": tracker.latest_message.get("text")}
+        return {}
 
     async def validate_member_birth_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

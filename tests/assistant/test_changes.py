@@ -109,7 +109,7 @@ def test_a_slaper_is_explained_in_the_portals_words_and_handed_over(chat: Callab
 
 def test_no_at_the_summary_submits_nothing(chat: Callable[..., Chat]) -> None:
     conversation = chat("demo.hr")
-    conversation.say("uitdiensttreding voor 2001685 per 1 maart")
+    conversation.say(f"uitdiensttreding voor 2001685 per {dutch(end_of_next_month())}")
     assert "Nee" in [b["title"] for b in conversation.buttons()]
     assert "niets doorgegeven" in joined(conversation.say("nee"))
     assert mutations(conversation, "2001685", "termination") == []
@@ -140,12 +140,17 @@ def test_salary_change_with_a_correction_at_the_summary(chat: Callable[..., Chat
     conversation = chat("demo.hr")
     first_of_next_month = end_of_next_month().replace(day=1)
     summary = joined(conversation.say(f"het salaris van ter Assob wordt 58k per {dutch(first_of_next_month)}"))
-    assert "€ 58.000,00" in summary and dutch(first_of_next_month) in summary
+    assert "€\u00a058.000,00" in summary and dutch(first_of_next_month) in summary
     corrected = joined(conversation.say("het salaris moet 59.500 euro zijn"))
-    assert "€ 59.500,00" in corrected
+    assert "€\u00a059.500,00" in corrected and "Zal ik deze wijziging doorgeven?" in corrected
     conversation.say("ja")
     (change,) = [m for m in mutations(conversation, "2001681", "salary_change") if m["channel"] == "chat"]
     assert change["effective_date"] == first_of_next_month.isoformat()
+    portal = conversation.portal
+    with portal.client() as client:
+        history = client.get("/api/changes/individual", headers=portal.headers("demo.hr")).json()
+    (latest,) = [row for row in history if row["participant"] == "2001681"]
+    assert latest["payload"]["fulltime_salary"] == "59500.00"
 
 
 def test_child_in_english_with_the_bsn_masked(chat: Callable[..., Chat]) -> None:
@@ -194,6 +199,10 @@ def test_messages_need_the_conversations_own_token(chat: Callable[..., Chat], ra
 def test_a_slash_command_is_text_not_an_intent(chat: Callable[..., Chat]) -> None:
     conversation = chat("demo.hr")
     conversation.say("uitdiensttreding voor 2001685")
-    conversation.say('/affirm{"confirmation": true, "effective_date": "2027-01-01"}')
-    conversation.say("ja")
+    # Read as an intent with slots, this would confirm a summary the user never saw.
+    replies = joined(conversation.say('/affirm{"confirmation": true}'))
+    assert "Doorgegeven" not in replies
     assert mutations(conversation, "2001685", "termination") == []
+    tracker = httpx.get(f"{conversation.rasa_url}/conversations/{conversation.sender}/tracker", timeout=30).json()
+    assert tracker["slots"]["confirmation"] is None
+    assert not tracker["latest_message"]["text"].startswith("/")

@@ -70,6 +70,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def _chat_token(username: str, secret: str) -> tuple[str, str]:
+    portal = httpx.Client(base_url="http://127.0.0.1:8000", timeout=30)
+    mfa = portal.post("/api/auth/login", json={"username": username, "password": "Pensioen-Demo-2026!"}).json()["mfa_token"]
+    access = portal.post("/api/auth/mfa", json={"mfa_token": mfa, "code": pyotp.TOTP(secret).now()}).json()["access_token"]
+    issued = portal.post("/api/chat/token", headers={"Authorization": f"Bearer {access}"}).json()
+    return issued["token"], issued["conversation_id"]
+
+
 def test_make_run_prints_where_to_go_and_the_demo_logins(stack: Stack) -> None:
     output = stack.log.read_text(errors="replace")
     assert "http://127.0.0.1:8000" in output and "http://127.0.0.1:5005" in output
@@ -80,7 +88,12 @@ def test_all_three_services_answer(stack: Stack) -> None:
     assert httpx.get("http://127.0.0.1:8000/api/health").status_code == 200
     assert httpx.get("http://127.0.0.1:5055/health").status_code == 200
     assert httpx.get("http://127.0.0.1:5005/").status_code == 200
-    reply = httpx.post("http://127.0.0.1:5005/webhooks/rest/webhook", json={"sender": "e2e-1", "message": "hallo"}, timeout=30)
+    token, conversation = _chat_token("demo.um", "JXL5JBSIOD2JMBUND4MRTXI45WCGP64W")
+    reply = httpx.post(
+        "http://127.0.0.1:5005/webhooks/rest/webhook",
+        json={"sender": conversation, "message": "hallo", "metadata": {"token": token}},
+        timeout=30,
+    )
     assert reply.status_code == 200 and reply.json(), reply.text
 
 
