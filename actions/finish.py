@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from abc import ABC, abstractmethod
 import json
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,7 +12,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api.portal import PortalUnavailable
+from actions.api.portal import PortalUnavailableError
 from actions.conversation import FORM_SLOTS, last_form, portal
 from actions.forms import ValidateFamilyMemberForm, ValidateSalaryChangeForm, ValidateTerminationForm
 from actions.handoff import hand_off
@@ -56,7 +56,7 @@ class ActionFinishChange(Action):
         key = idempotency_key(tracker.sender_id, form.kind, slots["participant"], body)
         try:
             answer = await portal(tracker).submit(form.kind, slots["participant"], body, dry_run=False, idempotency_key=key)
-        except PortalUnavailable:
+        except PortalUnavailableError:
             # Nothing is lost: the values stay, the summary comes back, and a yes retries with the same key.
             dispatcher.utter_message(response="utter_submit_failed")
             return [SlotSet("confirmation", None), FollowupAction(form_name)]

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.api.portal import PortalAnswer, PortalUnavailable
+from actions.api.portal import PortalAnswer, PortalUnavailableError
 from actions.conversation import (
     PARTICIPANT_NUMBER,
     entity_texts,
@@ -96,6 +96,15 @@ def success(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "failed_slot": None, "failed_attempts": None}
 
 
+def validated_date(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """The date in ISO form and as the user reads it ('1 maart 2027'), or a failure with an example."""
+    parsed = parse_date(str(value or ""), language(tracker), today())
+    if parsed is None:
+        dispatcher.utter_message(response="utter_invalid_date")
+        return failure(tracker, slot)
+    return success({slot: parsed.isoformat(), f"{slot}_display": format_date(parsed, language(tracker))})
+
+
 def refusal_handoff(answer: PortalAnswer) -> dict[str, Any] | None:
     """A handoff for what the user cannot fix: the role (403), a collective change (409)."""
     if answer.status == 403:
@@ -130,7 +139,7 @@ class ChangeFormValidation(FormValidationAction, ABC):
             if any(e.get("name") == "handoff_reason" and e.get("value") for e in events):
                 return events
             return events + await self.check_with_portal(dispatcher, tracker, events)
-        except PortalUnavailable:
+        except PortalUnavailableError:
             return [SlotSet(key, value) for key, value in handoff("portal_unavailable").items()]
 
     async def check_with_portal(
@@ -240,11 +249,7 @@ class ChangeFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A date in the user's language; the portal judges it afterwards (three months, date in service)."""
-        parsed = parse_date(str(value or ""), language(tracker), today())
-        if parsed is None:
-            dispatcher.utter_message(response="utter_invalid_date")
-            return failure(tracker, "effective_date")
-        return success({"effective_date": parsed.isoformat(), "effective_date_display": format_date(parsed, language(tracker))})
+        return validated_date("effective_date", value, dispatcher, tracker)
 
     # --- confirmation ---------------------------------------------------------------------------
 
@@ -314,14 +319,16 @@ class ValidateSalaryChangeForm(ChangeFormValidation):
             body["salary"] = slots["new_salary"]
         if slots.get("new_parttime"):
             body["parttime_percentage"] = slots["new_parttime"]
-        return body if len(body) > 1 or not slots.get("change_values") else None
+        return body
 
     def extract_change_values(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         """An amount or percentage entity, or the whole message when the values are asked for."""
         requested = tracker.get_slot("requested_slot")
-        if requested == "change_values" or entity_texts(tracker, "amount", "percentage"):
-            if requested in ("change_values", "confirmation") or not tracker.get_slot("change_values"):
-                return {"change_values": tracker.latest_message.get("text")}
+        given = entity_texts(tracker, "amount", "percentage")
+        if requested == "change_values" or (
+            given and (requested == "confirmation" or not tracker.get_slot("change_values"))
+        ):
+            return {"change_values": tracker.latest_message.get("text")}
         return {}
 
     async def validate_change_values(
@@ -427,12 +434,7 @@ class ValidateFamilyMemberForm(ChangeFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A date in the user's language; the portal refuses one in the future."""
-        parsed = parse_date(str(value or ""), language(tracker), today())
-        if parsed is None:
-            dispatcher.utter_message(response="utter_invalid_date")
-            return failure(tracker, "member_birth_date")
-        return success({"member_birth_date": parsed.isoformat(),
-                        "member_birth_date_display": format_date(parsed, language(tracker))})
+        return validated_date("member_birth_date", value, dispatcher, tracker)
 
     def extract_member_bsn(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         """A BSN anywhere in the message, or the whole message when asked for."""

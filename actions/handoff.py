@@ -10,7 +10,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api.portal import PortalUnavailable
+from actions.api.portal import PortalUnavailableError
 from actions.conversation import FORM_SLOTS, language, last_form, portal, token_claims, user_intents
 from actions.parsing import mask_bsns_in
 
@@ -61,7 +61,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     }
     try:
         answer = await portal(tracker).create_handoff(handoff)
-    except PortalUnavailable:
+    except PortalUnavailableError:
         answer = None
     if answer is None or not answer.ok:
         dispatcher.utter_message(response="utter_handoff_failed")

@@ -15,7 +15,7 @@ ISSUER = "werkgeversportaal"
 REFRESH_INTERVAL_SECONDS = 30.0
 
 
-class InvalidChatToken(Exception):
+class InvalidChatTokenError(Exception):
     """The token is missing, malformed, expired, signed with another key or meant for another audience."""
 
     def __init__(self, reason: str) -> None:
@@ -48,21 +48,21 @@ class ChatTokenVerifier:
             try:
                 await self._refresh()
             except (httpx.HTTPError, KeyError, ValueError) as exc:
-                raise InvalidChatToken("keys_unavailable") from exc
+                raise InvalidChatTokenError("keys_unavailable") from exc
         if kid not in self._keys:
-            raise InvalidChatToken("unknown_key")
+            raise InvalidChatTokenError("unknown_key")
         return self._keys[kid]
 
     async def verify(self, token: object) -> dict[str, Any]:
-        """The token's claims if it is a valid chat token; raises InvalidChatToken otherwise."""
+        """The token's claims if it is a valid chat token; raises InvalidChatTokenError otherwise."""
         if not isinstance(token, str) or not token:
-            raise InvalidChatToken("missing_token")
+            raise InvalidChatTokenError("missing_token")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
-            raise InvalidChatToken("malformed_token") from exc
+            raise InvalidChatTokenError("malformed_token") from exc
         if header.get("alg") != "ES256" or not header.get("kid"):
-            raise InvalidChatToken("malformed_token")
+            raise InvalidChatTokenError("malformed_token")
         key = await self._key_for(header["kid"])
         try:
             return jwt.decode(
@@ -74,6 +74,6 @@ class ChatTokenVerifier:
                 options={"require": ["exp", "iat", "sub", "aud", "iss", "sid"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise InvalidChatToken("token_expired") from exc
+            raise InvalidChatTokenError("token_expired") from exc
         except jwt.InvalidTokenError as exc:
-            raise InvalidChatToken("invalid_token") from exc
+            raise InvalidChatTokenError("invalid_token") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -9,12 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import importlib.util
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PORTAL_BIN = REPO_ROOT / "portal" / ".venv" / "bin"
 
 
-def _load_portal_test_server():  # noqa: ANN202 - a module
+def _load_portal_test_server():
     # The portal's own test helper starts a real portal; both suites use it (it needs only httpx and pyotp).
     spec = importlib.util.spec_from_file_location("portal_test_server", REPO_ROOT / "portal" / "tests" / "server.py")
     module = importlib.util.module_from_spec(spec)

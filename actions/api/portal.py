@@ -14,7 +14,7 @@ _client: httpx.AsyncClient | None = None
 
 
 def _shared_client() -> httpx.AsyncClient:
-    global _client  # noqa: PLW0603 - one pool per process, created lazily inside the event loop
+    global _client
     if _client is None:
         _client = httpx.AsyncClient(
             base_url=SETTINGS.portal_url,
@@ -24,7 +24,7 @@ def _shared_client() -> httpx.AsyncClient:
     return _client
 
 
-class PortalUnavailable(Exception):
+class PortalUnavailableError(Exception):
     """The portal did not answer in time, or answered with a server error; try again later."""
 
 
@@ -68,9 +68,9 @@ class PortalClient:
         try:
             response = await _shared_client().request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:  # timeouts included
-            raise PortalUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
+            raise PortalUnavailableError(f"{method} {path}: {type(exc).__name__}") from exc
         if response.status_code >= 500:
-            raise PortalUnavailable(f"{method} {path}: HTTP {response.status_code}")
+            raise PortalUnavailableError(f"{method} {path}: HTTP {response.status_code}")
         body = response.json() if response.content else None
         problems = []
         if isinstance(body, dict) and isinstance(body.get("errors"), list):

@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.chat_token import ChatTokenVerifier, InvalidChatToken
+from bot.chat_token import ChatTokenVerifier, InvalidChatTokenError
 
 
 def as_plain_text(text: str) -> str:
@@ -56,7 +56,7 @@ class ChatTokenRestInput(InputChannel):
                 return response.json({"error": "bad_request", "detail": "sender and message are required"}, 400)
             try:
                 claims = await self.verifier.verify(metadata.get("token"))
-            except InvalidChatToken as error:
+            except InvalidChatTokenError as error:
                 return response.json({"error": error.reason}, 401)
             if claims["sid"] != sender:
                 return response.json({"error": "sender_mismatch"}, 403)

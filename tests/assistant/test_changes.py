@@ -6,6 +6,7 @@ Each test is one conversation with a real chat token, and then looks at the port
 from __future__ import annotations
 
 import calendar
+import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -206,3 +207,59 @@ def test_a_slash_command_is_text_not_an_intent(chat: Callable[..., Chat]) -> Non
     tracker = httpx.get(f"{conversation.rasa_url}/conversations/{conversation.sender}/tracker", timeout=30).json()
     assert tracker["slots"]["confirmation"] is None
     assert not tracker["latest_message"]["text"].startswith("/")
+
+
+def test_a_collective_change_in_progress_is_explained_and_handed_over(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    database = conversation.portal.database
+    # Collective uploads arrive with a later issue; until then the processing upload is put in the database.
+    with sqlite3.connect(database) as db:
+        (employer,) = db.execute("SELECT id FROM employer WHERE name = 'Voorbeeld Techniek B.V.'").fetchone()
+        cursor = db.execute(
+            "INSERT INTO collective_change (employer_id, kind, status, uploaded_at, filename, row_count)"
+            " VALUES (?, 'salary', 'processing', '2026-11-27 09:00:00', 'salarissen.xlsx', 250)",
+            (employer,),
+        )
+        upload = cursor.lastrowid
+    try:
+        replies = joined(conversation.say("uitdiensttreding voor 2001685"))
+    finally:
+        with sqlite3.connect(database) as db:
+            db.execute("UPDATE collective_change SET status = 'processed' WHERE id = ?", (upload,))
+    assert "collectieve wijziging" in replies and "24 uur" in replies
+    assert [h["reason"] for h in handoffs(conversation)] == ["collective_processing"]
+
+
+def test_a_value_that_fails_twice_is_handed_over(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    conversation.say("uitdiensttreding voor 2001685")
+    assert "begrijp ik niet" in joined(conversation.say("zo snel mogelijk"))
+    assert "servicedesk" in joined(conversation.say("weet ik nog niet precies"))
+    assert [h["reason"] for h in handoffs(conversation)] == ["validation_failed"]
+    assert mutations(conversation, "2001685", "termination") == []
+
+
+def test_two_misunderstandings_in_a_row_are_handed_over(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    conversation.say("hallo")
+    first = joined(conversation.say("qzxv wplk"))
+    second = joined(conversation.say("brrmf trzk"))
+    assert "anders zeggen" in first
+    assert "servicedesk" in second
+    assert [h["reason"] for h in handoffs(conversation)] == ["not_understood"]
+
+
+def test_the_handoff_transcript_never_holds_a_full_bsn(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    conversation.say("nieuw kind aanmelden voor 2001685")
+    conversation.say("kind")
+    conversation.say("Daan Bakker")
+    conversation.say("1 mei 2025")
+    conversation.say("232262536")
+    conversation.say("ik wil een medewerker spreken")
+    (handoff,) = handoffs(conversation)
+    portal = conversation.portal
+    with portal.client() as client:
+        detail = client.get(f"/api/handoffs/{handoff['id']}", headers=portal.headers("desk.agent")).json()
+    texts = " ".join(entry["text"] for entry in detail["transcript"])
+    assert "*****2536" in texts and "232262536" not in texts
