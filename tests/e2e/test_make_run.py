@@ -118,6 +118,24 @@ def test_demo_hr_terminates_2001681_once_and_cannot_change_a_slaper(stack: Stack
     assert "slaper" in slaper.json()["errors"][0]["message"] and "deelnemer" in slaper.json()["errors"][0]["message"]
 
 
+def test_the_assistant_terminates_piet_jansen_over_rest(stack: Stack) -> None:
+    token, conversation = _chat_token("demo.hrfin", "KGBBC2FAZEWQ4JYJKQNTCTILZJOVYFIP")
+
+    def say(text: str) -> list[dict]:
+        message = {"sender": conversation, "message": text, "metadata": {"token": token}}
+        return httpx.post("http://127.0.0.1:5005/webhooks/rest/webhook", json=message, timeout=60).json()
+
+    offered = {b["payload"] for reply in say("Jansen gaat per eind volgende maand uit dienst") for b in reply.get("buttons", [])}
+    assert {"2001682", "2001683"} <= offered
+    summary = " ".join(reply.get("text", "") for reply in say("Piet"))
+    assert "Piet Jansen (2001682)" in summary and "uit dienst" in summary
+    say("ja")
+    portal = httpx.Client(base_url="http://127.0.0.1:8000", timeout=30)
+    auth = {"Authorization": f"Bearer {token}"}
+    rows = [r for r in portal.get("/api/changes/individual", headers=auth).json() if r["participant"] == "2001682"]
+    assert [(r["type"], r["channel"]) for r in rows] == [("termination", "chat")]
+
+
 def test_ctrl_c_stops_all_three(stack: Stack) -> None:
     # Last in this module: Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
     os.killpg(stack.process.pid, signal.SIGINT)
