@@ -6,6 +6,7 @@ validation action twice in one turn (at form activation), so nothing here submit
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import date
 from decimal import Decimal
@@ -74,6 +75,19 @@ FIELD_SLOTS = {
     "birth_date": "member_birth_date",
     "bsn": "member_bsn",
 }
+
+
+# What an explicit yes contains: the classifier alone is sure of "zo snel mogelijk" as a yes too.
+YES_WORDS = frozenset({
+    "ja", "jazeker", "jawel", "jep", "klopt", "correct", "prima", "akkoord", "goed", "doorgeven", "indienen",
+    "graag", "bevestig", "bevestigen", "top", "yes", "yep", "yeah", "yup", "sure", "ok", "oke", "oké", "okay",
+    "okee", "submit", "confirm", "confirmed", "right", "absolutely", "perfect", "go",
+})
+
+
+def explicit_yes(text: str) -> bool:
+    """Whether a message says yes in so many words."""
+    return bool(set(re.findall(r"[a-zà-ÿ]+", text.lower())) & YES_WORDS)
 
 
 def handoff(reason: str, message: str | None = None) -> dict[str, Any]:
@@ -258,10 +272,10 @@ class ChangeFormValidation(FormValidationAction, ABC):
         if tracker.get_slot("requested_slot") != "confirmation":
             return {}
         name, _ = intent(tracker)
-        if name == "affirm":
-            return {"confirmation": True}
         if name == "deny":
             return {"confirmation": False}
+        if name == "affirm" and explicit_yes(tracker.latest_message.get("text") or ""):
+            return {"confirmation": True}
         return {"confirmation": None}
 
     async def validate_confirmation(

@@ -263,3 +263,11 @@ def test_the_handoff_transcript_never_holds_a_full_bsn(chat: Callable[..., Chat]
         detail = client.get(f"/api/handoffs/{handoff['id']}", headers=portal.headers("desk.agent")).json()
     texts = " ".join(entry["text"] for entry in detail["transcript"])
     assert "*****2536" in texts and "232262536" not in texts
+
+
+def test_only_an_explicit_yes_submits(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    conversation.say(f"uitdiensttreding voor 2001685 per {dutch(end_of_next_month())}")
+    replies = joined(conversation.say("zo snel mogelijk"))
+    assert "Kies 'ja' om door te geven" in replies
+    assert mutations(conversation, "2001685", "termination") == []
