@@ -69,14 +69,7 @@ class ActionFinishChange(Action):
             return [*reset(), SlotSet("mutation_reference", f"#{answer.body['id']}"), SlotSet("mutation_status", status)]
         reason = {403: "forbidden", 409: "collective_processing"}.get(answer.status, "rule_blocked")
         message = answer.problems[0].message if answer.problems else None
-        return [SlotSet("portal_message", message)] + await hand_off(
-            dispatcher, _with_message(tracker, message), reason
-        )
-
-
-def _with_message(tracker: Tracker, message: str | None) -> Tracker:
-    tracker.slots["portal_message"] = message
-    return tracker
+        return await hand_off(dispatcher, tracker, reason, message)
 
 
 class ActionCancelChange(Action):

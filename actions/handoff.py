@@ -44,10 +44,13 @@ def reason_for(tracker: Tracker) -> str:
     return "not_understood" if latest == "nlu_fallback" else "user_request"
 
 
-async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, portal_message: str | None = None
+) -> list[EventType]:
     """Explains, creates the handoff in the portal, and pauses the conversation for the colleague."""
-    if reason in PORTAL_EXPLAINS and tracker.get_slot("portal_message"):
-        dispatcher.utter_message(response="utter_portal_refused", portal_message=tracker.get_slot("portal_message"))
+    portal_message = portal_message or tracker.get_slot("portal_message")
+    if reason in PORTAL_EXPLAINS and portal_message:
+        dispatcher.utter_message(response="utter_portal_refused", portal_message=portal_message)
     elif reason in EXPLANATIONS:
         dispatcher.utter_message(response=EXPLANATIONS[reason])
     reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
