@@ -31,11 +31,21 @@ help:
 $(STAMPS)/system:
 	@mkdir -p $(STAMPS)
 	@# PostgreSQL's server is needed for the tests that prove DATABASE_URL works.
-	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "Installing PostgreSQL (Debian packages)"; \
+	@# Chromium (Debian's, never a downloaded browser) is what the browser tests drive; npm installs the widget.
+	@missing=""; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@touch $@
+
+# The chat widget (rasa-webchat) and the Teams test client, from the npm registry, as locked.
+$(STAMPS)/web: web/package.json web/package-lock.json $(STAMPS)/system
+	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(STAMPS)/assistant: requirements/assistant.lock pyproject.toml
@@ -56,7 +66,7 @@ $(STAMPS)/portal: portal/requirements.lock portal/pyproject.toml
 %.mo: %.po $(STAMPS)/portal
 	$(PORTAL_VENV)/bin/pybabel compile --statistics -i $< -o $@
 
-install: $(STAMPS)/system $(STAMPS)/assistant $(STAMPS)/portal $(CATALOG_MO)
+install: $(STAMPS)/system $(STAMPS)/assistant $(STAMPS)/portal $(STAMPS)/web $(CATALOG_MO)
 
 # --- model and database -------------------------------------------------------------------------
 
