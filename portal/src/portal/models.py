@@ -7,6 +7,7 @@ from portal.employers.models import Coverage, Employer, Scheme
 from portal.handoffs.models import Handoff
 from portal.mutations.models import Mutation
 from portal.participants.models import FamilyMember, Participant
+from portal.teams.models import TeamsLink
 
 __all__ = [
     "AuditEvent",
@@ -20,5 +21,6 @@ __all__ = [
     "Mutation",
     "Participant",
     "Scheme",
+    "TeamsLink",
     "User",
 ]

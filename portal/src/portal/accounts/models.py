@@ -26,6 +26,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted: a code is accepted once only.
     last_totp_step: Mapped[int] = mapped_column(default=0)
+    # Set when the user confirmed the authenticator app with a first code (QR enrolment on the web).
+    totp_enrolled_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(2), default="nl")
     theme: Mapped[str] = mapped_column(String(5), default="light")
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -72,7 +72,13 @@ class Handoff(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # A service-desk colleague took the conversation over (the assistant stays silent) ...
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    taken_at: Mapped[datetime | None]
+    # ... and gave it back to the assistant (resumed) before or without resolving.
+    returned_at: Mapped[datetime | None]
 
     employer: Mapped[Employer] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])

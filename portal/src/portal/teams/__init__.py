@@ -1,0 +1,1 @@
+"""Microsoft Teams: which Teams user (tenant + AAD object id) is which portal user."""
