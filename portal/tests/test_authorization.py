@@ -31,6 +31,8 @@ def _body(kind: str, today: date) -> dict | None:
             "transcript": [{"sender": "user", "text": "Ik wil een medewerker spreken.", "timestamp": f"{today}T09:00:00"}],
         },
         "resolve": {"note": "Nothing to resolve: the handoff does not exist."},
+        "teams_link": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "username": "demo.hr", "code": "000000"},
+        "teams_token": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_reference": {}},
     }.get(kind)
 
 
@@ -38,6 +40,8 @@ def _body(kind: str, today: date) -> dict | None:
 PARTICIPANT_ACCESS = {"demo.um": 200, "demo.hr": 200, "demo.finance": 403, "demo.hrfin": 200, "desk.agent": 403, None: 401}
 HANDOFF_REQUEST = {"demo.um": 201, "demo.hr": 201, "demo.finance": 201, "demo.hrfin": 201, "desk.agent": 403, "other.hr": 201, None: 401}
 DESK_ACCESS = {"demo.um": 403, "demo.hr": 403, "demo.finance": 403, "demo.hrfin": 403, "desk.agent": 200, "other.hr": 403, None: 401}
+CONNECTOR_ONLY = dict.fromkeys(USERS, 401)
+TEAMS_PATH = {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_id": "matrix-conversation"}
 MISSING_HANDOFF = 999999  # the desk gets 404 only after the role check; everyone else 403 first
 MATRIX = [
     ("GET", "/api/participants", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
@@ -56,6 +60,11 @@ MATRIX = [
     ("GET", "/api/handoffs?status=open", None, DESK_ACCESS),
     ("GET", "/api/handoffs/{handoff_id}", None, {**DESK_ACCESS, "desk.agent": 404}),
     ("POST", "/api/handoffs/{handoff_id}/resolve", "resolve", {**DESK_ACCESS, "desk.agent": 404}),
+    # The Teams connector's endpoints take its service credential only: every user token is refused.
+    ("POST", "/api/channels/teams/links", "teams_link", CONNECTOR_ONLY),
+    ("DELETE", "/api/channels/teams/links/{tenant_id}/{aad_object_id}", None, CONNECTOR_ONLY),
+    ("POST", "/api/channels/teams/chat-token", "teams_token", CONNECTOR_ONLY),
+    ("GET", "/api/channels/teams/conversations/{conversation_id}", None, CONNECTOR_ONLY),
 ]
 
 
@@ -74,7 +83,7 @@ def test_role_matrix(
 ) -> None:
     headers = portal.headers(user) if user else {}
     with portal.client() as client:
-        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF), json=_body(body, today) if body else None, headers=headers)
+        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, **TEAMS_PATH), json=_body(body, today) if body else None, headers=headers)
     assert response.status_code == expected[user], response.text
     if response.status_code >= 400:
         assert "Assob" not in response.text and "52242" not in response.text

@@ -41,8 +41,11 @@ def is_seeded() -> bool:
 
 
 def init_db() -> None:
-    """Migrates, and seeds the demo data when the database is empty."""
+    """Migrates, and seeds the demo data when the database is empty; makes the channel service key."""
     migrate()
+    from portal.teams.credential import channel_service_key
+
+    channel_service_key()  # before Rasa starts: its Teams connector reads the key from this file
     if is_seeded():
         print("Database ready (already seeded).")
         return

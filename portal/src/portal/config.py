@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     # DATABASE_URL selects PostgreSQL (or any SQLAlchemy URL); empty means SQLite in data_dir.
     database_url: str = Field(default="", validation_alias=AliasChoices("DATABASE_URL", "PORTAL_DATABASE_URL"))
     jwt_private_key_path: Path | None = None
+    # The shared secret channel connectors (Teams) present as `Authorization: Bearer <key>`.
+    channel_service_key_file: Path | None = None
     jwt_issuer: str = "werkgeversportaal"
     access_token_minutes: int = 30
     chat_token_minutes: int = 15
@@ -28,6 +30,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     months_ahead_limit: int = 3
     default_language: str = "nl"
+    # Where the chat widget on the portal pages reaches Rasa's Socket.IO channel (also allowed in the CSP).
+    chat_socket_url: str = "http://127.0.0.1:5005"
+    # The rasa-webchat bundle installed by `npm ci` in web/; empty means web/node_modules in this checkout.
+    webchat_js: Path | None = None
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -42,6 +48,17 @@ class Settings(BaseSettings):
     def private_key_path(self) -> Path:
         """Where the token-signing key lives (created on first start when missing)."""
         return self.jwt_private_key_path or self.data_dir / "keys" / "jwt-es256.pem"
+
+    @property
+    def channel_service_key_path(self) -> Path:
+        """Where the channel connectors' service key lives (created on first start when missing)."""
+        return self.channel_service_key_file or self.data_dir / "keys" / "channel-service.key"
+
+    @property
+    def webchat_js_path(self) -> Path:
+        """The rasa-webchat script served as /static/vendor/rasa-webchat.js."""
+        repo_root = Path(__file__).resolve().parents[3]
+        return self.webchat_js or repo_root / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,6 +25,8 @@ from portal.i18n import translations
 from portal.mutations.router import router as mutations_router
 from portal.mutations.state import apply_due_mutations
 from portal.participants.router import router as participants_router
+from portal.teams.credential import channel_service_key
+from portal.teams.router import router as teams_router
 
 log = logging.getLogger("portal")
 access = logging.getLogger("portal.access")
@@ -44,6 +46,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Checks what the portal cannot run without, applies due changes, starts the hourly roll-over."""
     translations("nl")  # fail at start, not at the first error message, when catalogs are not compiled
     signing_key()
+    channel_service_key()  # the Teams connector reads it from the same file
     with get_sessionmaker()() as session:
         applied = apply_due_mutations(session)
     log.info("portal ready; %d participant(s) brought up to date", applied)
@@ -96,6 +99,7 @@ def create_app() -> FastAPI:
     app.include_router(mutations_router)
     app.include_router(schemes_router)
     app.include_router(handoffs_router)
+    app.include_router(teams_router)
 
     @app.get("/api/health", tags=["health"])
     def health(session: Annotated[Session, Depends(get_session)]) -> JSONResponse:
