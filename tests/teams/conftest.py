@@ -1,0 +1,162 @@
+"""Fixtures for the Teams tests: Microsoft's stand-in, and a portal, action server and Rasa of their own.
+
+Their own portal, because linking uses the demo users' TOTP codes, which count once only per portal.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+import pyotp
+import pytest
+
+from tests.conftest import (
+    PORTAL_BIN,
+    ServiceProcess,
+    free_port,
+    portal_test_server,
+    rasa_environment,
+    rasa_executable,
+)
+from tests.teams.microsoft import Microsoft, TeamsUser, running_microsoft
+
+APP_ID = "6f1c3e52-8a4b-4c1d-9e2f-0a1b2c3d4e5f"
+APP_PASSWORD = "stand-in-client-secret"  # noqa: S105 - the stand-in's own test registration
+TENANT_ID = "72f988bf-0000-4000-8000-00000000feed"
+# The channels Rasa loads in these tests: ours, nothing another helper may still be writing.
+CREDENTIALS = {"bot.channels.rest.ChatTokenRestInput": None, "bot.channels.teams.TeamsInput": None}
+
+
+@dataclass
+class TeamsAssistant:
+    """The running assistant as Teams reaches it, with what a test needs around it."""
+
+    rasa_url: str
+    portal: object
+    microsoft: Microsoft
+    jwt_secret: str
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/botframework/webhook"
+
+    def api_headers(self) -> dict[str, str]:
+        """A token for Rasa's HTTP API in the format Rasa's sanic-jwt setup expects."""
+        return api_headers(self.jwt_secret)
+
+    def user(self, name: str = "Test Gebruiker", locale: str = "nl-NL") -> TeamsUser:
+        return TeamsUser(name=name, tenant_id=TENANT_ID, locale=locale)
+
+    def say(self, user: TeamsUser, text: str) -> list[dict]:
+        """Sends a Teams message as the user; returns what the bot posted to the Bot Connector for it."""
+        mark = self.microsoft.mark()
+        answer = self.microsoft.post(self.webhook, self.microsoft.activity(user, text))
+        assert answer.status_code == 200, answer.text
+        return self.microsoft.replies(user, mark)
+
+    def link(self, user: TeamsUser, username: str) -> list[dict]:
+        """Links the Teams user to a portal user with a fresh TOTP code; returns the last replies."""
+        self.portal.login(username)  # uses the current code first, if not yet, so the link can take the next
+        self.say(user, "hallo")
+        self.say(user, username)
+        code = pyotp.TOTP(portal_test_server.SECRETS[username]).at(time.time() + 30)
+        return self.say(user, code)
+
+
+def api_headers(jwt_secret: str) -> dict[str, str]:
+    """A short-lived token for Rasa's HTTP API (started with --jwt-secret), as Rasa's server reads it."""
+    claims = {"user": {"username": "service-desk", "role": "admin"}, "exp": int(time.time()) + 300}
+    return {"Authorization": f"Bearer {jwt.encode(claims, jwt_secret, algorithm='HS256')}"}
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+@pytest.fixture(scope="session")
+def microsoft() -> Iterator[Microsoft]:
+    with running_microsoft(APP_ID, APP_PASSWORD, TENANT_ID) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def teams_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with portal_test_server.running_portal(tmp_path_factory.mktemp("teams-portal"), bin_dir=PORTAL_BIN) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def teams_actions(teams_portal: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    server = ServiceProcess(
+        "teams action server",
+        [rasa_executable(), "run", "actions", "--port", str(port), "--actions", "actions"],
+        tmp_path_factory.mktemp("teams-actions") / "output.log",
+        rasa_environment(SANIC_HOST="127.0.0.1", PORTAL_URL=teams_portal.url),
+    )
+    try:
+        server.wait_until_ready(f"http://127.0.0.1:{port}/health")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def start_rasa(workdir: Path, model: Path, actions: str, env: dict[str, str], jwt_secret: str) -> tuple[ServiceProcess, str]:
+    """`rasa run --enable-api` with the trained model, our channels, and the HTTP API behind a JWT."""
+    port = free_port()
+    (workdir / "credentials.yml").write_text(json.dumps(CREDENTIALS))
+    (workdir / "endpoints.yml").write_text(json.dumps({"action_endpoint": {"url": f"{actions}/webhook"}}))
+    server = ServiceProcess(
+        "teams rasa server",
+        [
+            rasa_executable(), "run", "--enable-api", "--jwt-secret", jwt_secret, "--jwt-method", "HS256",
+            "-i", "127.0.0.1", "-p", str(port), "-m", str(model),
+            "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml"),
+        ],
+        workdir / "output.log",
+        env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    server.wait_until_ready(url)  # Rasa's root answers without a token once the server is up
+    deadline = time.monotonic() + 120
+    # /status answers 200 (with a token) only once the model is loaded.
+    while httpx.get(f"{url}/status", headers=api_headers(jwt_secret), timeout=10).status_code != 200:
+        if time.monotonic() > deadline:
+            server.stop()
+            pytest.fail(f"Rasa did not load the model:\n{server.output_tail()}")
+        time.sleep(1)
+    return server, url
+
+
+@pytest.fixture(scope="session")
+def teams(
+    trained_model: Path,
+    teams_actions: str,
+    teams_portal: object,
+    microsoft: Microsoft,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TeamsAssistant]:
+    """Rasa with the Teams channel pointed at the stand-in, and the portal's service key."""
+    jwt_secret = secrets.token_urlsafe(32)
+    env = rasa_environment(
+        PORTAL_URL=teams_portal.url,
+        PORTAL_CHANNEL_SERVICE_KEY_FILE=str(teams_portal.data_dir / "keys" / "channel-service.key"),
+        TEAMS_APP_ID=APP_ID,
+        TEAMS_APP_PASSWORD=APP_PASSWORD,
+        TEAMS_TENANT_ID=TENANT_ID,
+        TEAMS_OPENID_METADATA_URL=f"{microsoft.url}/v1/.well-known/openidconfiguration",
+        TEAMS_LOGIN_AUTHORITY=microsoft.url,
+    )
+    server, url = start_rasa(tmp_path_factory.mktemp("teams-rasa"), trained_model, teams_actions, env, jwt_secret)
+    try:
+        yield TeamsAssistant(rasa_url=url, portal=teams_portal, microsoft=microsoft, jwt_secret=jwt_secret)
+    finally:
+        server.stop()
+
