@@ -42,6 +42,8 @@ class Portal:
     data_dir: Path
     env: dict[str, str]
     tokens: dict[str, str] = field(default_factory=dict)
+    # The last TOTP time step used per user: the portal accepts each code once only.
+    used_steps: dict[str, int] = field(default_factory=dict)
 
     @property
     def database(self) -> Path:
@@ -53,6 +55,17 @@ class Portal:
         headers = {"Accept-Language": language} if language else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def totp_code(self, username: str) -> str:
+        """A code of a time step not used yet for this user, waiting for the next step when needed.
+
+        The portal accepts one step of drift either way, so the next step's code is good already now.
+        """
+        step = max(int(time.time() // 30), self.used_steps.get(username, -1) + 1)
+        while step > int(time.time() // 30) + 1:
+            time.sleep(0.5)
+        self.used_steps[username] = step
+        return pyotp.TOTP(SECRETS[username]).at(step * 30)
+
     def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
         """Logs in through the API (password, then the current TOTP code) and returns the access token.
 
@@ -62,7 +75,7 @@ class Portal:
             with self.client() as client:
                 first = client.post("/api/auth/login", json={"username": username, "password": password})
                 assert first.status_code == 200, first.text
-                code = pyotp.TOTP(SECRETS[username]).now()
+                code = self.totp_code(username)
                 second = client.post("/api/auth/mfa", json={"mfa_token": first.json()["mfa_token"], "code": code})
                 assert second.status_code == 200, second.text
                 self.tokens[username] = second.json()["access_token"]

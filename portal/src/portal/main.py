@@ -27,6 +27,7 @@ from portal.mutations.state import apply_due_mutations
 from portal.participants.router import router as participants_router
 from portal.teams.credential import channel_service_key
 from portal.teams.router import router as teams_router
+from portal.web import install as install_web_pages
 
 log = logging.getLogger("portal")
 access = logging.getLogger("portal.access")
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
     app.include_router(mutations_router)
     app.include_router(schemes_router)
     app.include_router(handoffs_router)
+    install_web_pages(app)
     app.include_router(teams_router)
 
     @app.get("/api/health", tags=["health"])

@@ -38,8 +38,13 @@ def current_principal(request: Request, session: Annotated[Session, Depends(get_
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise unauthorized()
+    return principal_for_token(session, token.strip(), [AUD_ACCESS, AUD_CHAT], request_language(request))
+
+
+def principal_for_token(session: Session, token: str, audiences: list[str], language: str) -> Principal:
+    """The caller behind a token of one of the audiences; the web pages check their cookie with it too."""
     try:
-        claims = decode_token(token.strip(), [AUD_ACCESS, AUD_CHAT])
+        claims = decode_token(token, audiences)
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized("token_expired", N_("Your session has expired; please log in again.")) from exc
     except jwt.InvalidTokenError as exc:
@@ -53,7 +58,7 @@ def current_principal(request: Request, session: Annotated[Session, Depends(get_
         user=user,
         channel=claims.get("chn", "chat") if is_chat else "portal",
         conversation_id=claims.get("sid") if is_chat else None,
-        language=request_language(request),
+        language=language,
     )
 
 

@@ -22,6 +22,10 @@ class Permission(str, enum.Enum):
     view_changes = "view_changes"
     view_schemes = "view_schemes"
     use_chat = "use_chat"
+    # R1/R13: financial documents are for Finance (and User Management), never for HR alone.
+    view_financial_documents = "view_financial_documents"
+    # R1: only User Management creates portal accounts for others (§2.1).
+    manage_accounts = "manage_accounts"
     request_handoff = "request_handoff"
     # Insurer staff only: employer users never get it, whatever their roles.
     handle_handoffs = "handle_handoffs"
@@ -45,7 +49,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.request_handoff,
         }
     ),
-    Role.finance: frozenset({Permission.view_schemes, Permission.use_chat, Permission.request_handoff}),
+    Role.finance: frozenset(
+        {Permission.view_schemes, Permission.view_financial_documents, Permission.use_chat, Permission.request_handoff}
+    ),
     Role.service_desk: STAFF_PERMISSIONS,
 }
 
