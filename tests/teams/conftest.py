@@ -61,10 +61,14 @@ class TeamsAssistant:
         assert answer.status_code == 200, answer.text
         return self.microsoft.replies(user, mark)
 
-    def link(self, user: TeamsUser, username: str) -> list[dict]:
-        """Links the Teams user to a portal user with a fresh TOTP code; returns the last replies."""
+    def link(self, user: TeamsUser, username: str, asked: bool = False) -> list[dict]:
+        """Links the Teams user to a portal user with a fresh TOTP code; returns the last replies.
+
+        `asked`: the connector already asked for the username (otherwise a first message makes it ask).
+        """
         self.portal.login(username)  # uses the current code first, if not yet, so the link can take the next
-        self.say(user, "hallo")
+        if not asked:
+            self.say(user, "hallo")
         self.say(user, username)
         code = pyotp.TOTP(portal_test_server.SECRETS[username]).at(time.time() + 30)
         return self.say(user, code)
