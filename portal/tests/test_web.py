@@ -297,3 +297,28 @@ def test_the_widget_script_is_served_from_node_modules(portal: Portal) -> None:
     assert script.status_code == 200 and "WebChat" in script.text[:5000]
     assert script.headers["content-type"].startswith("text/javascript")
     assert chat.status_code == 200
+
+
+def test_an_expired_session_goes_back_to_login_with_a_message(portal: Portal, signed_in) -> None:
+    client, _ = signed_in("demo.finance")
+    claims = jwt.decode(client.cookies["portal_session"], options={"verify_signature": False})
+    key = (portal.data_dir / "keys" / "jwt-es256.pem").read_bytes()
+    header = jwt.get_unverified_header(client.cookies["portal_session"])
+    # The same token as the portal issued, thirty minutes later.
+    expired = jwt.encode({**claims, "iat": claims["iat"] - 3600, "nbf": claims["nbf"] - 3600, "exp": claims["exp"] - 3600}, key, "ES256", headers=header)
+    with browser(portal, "nl") as window:
+        window.cookies.set("portal_session", expired)
+        answer = window.get("/scheme")
+        login = window.get(answer.headers["location"])
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?m=expired"
+    assert "Uw sessie is verlopen" in login.text
+
+
+def test_a_deactivated_user_is_out_at_once(fresh_portal: Portal) -> None:
+    with browser(fresh_portal) as client:
+        log_in(client, fresh_portal, "other.hr")
+        # No API deactivates an account yet; the portal's user management would set this flag.
+        with sqlite3.connect(fresh_portal.database) as db:
+            db.execute("UPDATE user_account SET is_active = 0 WHERE username = 'other.hr'")
+        answer = client.get("/")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?m=invalid"
