@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa would otherwise send usage telemetry to the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: chat help install run test test-portal test-assistant validate lint train db totp lock clean
+.PHONY: chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package
 
 help:
 	@echo "make run    install what is missing, train when needed, seed the database, start everything"
@@ -98,6 +98,10 @@ totp: $(STAMPS)/portal
 # Chat in the terminal as a demo user (needs `make run` in another terminal).
 chat: $(STAMPS)/portal
 	@$(PORTAL_VENV)/bin/python scripts/chat.py $(or $(ACCOUNT),demo.hr)
+
+# The Teams app package for a Teams admin to upload (bot id from TEAMS_APP_ID, see the README).
+teams-package:
+	@python3 scripts/teams_package.py --out dist/teams-app.zip
 
 # --- test ---------------------------------------------------------------------------------------
 
