@@ -7,6 +7,7 @@ Every rule lives where the API keeps it: the password and the code are checked b
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Red
 from sqlalchemy.orm import Session
 
 from portal.accounts import service
-from portal.accounts.dependencies import require
+from portal.accounts.dependencies import Principal, require
 from portal.accounts.models import User
 from portal.accounts.permissions import Permission
 from portal.accounts.schemas import ChatTokenRequest, ChatTokenResponse
@@ -246,7 +247,7 @@ def home(request: Request, principal: PagePrincipal) -> Response:
     return render_page(request, principal, "home.html", tiles=tiles_for(principal))
 
 
-def _chapter_page(tile: Tile):
+def _chapter_page(tile: Tile) -> Callable[[Request, Principal], Response]:
     def page(request: Request, principal: PagePrincipal) -> Response:
         if not tile.visible_to(principal):
             return render_page(request, principal, "forbidden.html", status_code=403)
