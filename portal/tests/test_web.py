@@ -15,7 +15,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import portal as portal_package
-from tests.server import DEMO_PASSWORD, SECRETS, Portal
+from tests.server import DEMO_PASSWORD, SECRETS, Portal, running_portal
 
 PACKAGE = Path(portal_package.__file__).parent
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -322,3 +322,12 @@ def test_a_deactivated_user_is_out_at_once(fresh_portal: Portal) -> None:
             db.execute("UPDATE user_account SET is_active = 0 WHERE username = 'other.hr'")
         answer = client.get("/")
     assert answer.status_code == 303 and answer.headers["location"] == "/login?m=invalid"
+
+
+def test_a_missing_widget_bundle_is_said_clearly(tmp_path: Path) -> None:
+    with running_portal(tmp_path, extra_env={"PORTAL_WEBCHAT_JS": str(tmp_path / "missing" / "index.js")}) as bare:
+        with browser(bare) as client:
+            script = client.get("/static/vendor/rasa-webchat.js")
+        startup_log = (tmp_path / "portal.log").read_text()
+    assert script.status_code == 404 and "make install" in script.text
+    assert "chat widget unavailable" in startup_log and "make install" in startup_log
