@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,13 +19,17 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """SessionStarted, the language from the chat token, then listen."""
+        """SessionStarted, the language from the chat token, a pause carried over, then listen."""
         events: list[EventType] = [SessionStarted()]
         preferred = token_claims(tracker).get("lang")
         if preferred in ("nl", "en"):
             events.append(SlotSet("language", preferred))
         elif tracker.get_slot("language"):
             events.append(SlotSet("language", tracker.get_slot("language")))
+        # SessionStarted resets the tracker, pause included; while a service-desk colleague has the
+        # conversation (or it waits for one), a new session must not let the assistant talk again.
+        if tracker.is_paused():
+            events.append(ConversationPaused())
         return [*events, ActionExecuted("action_listen")]
 
 

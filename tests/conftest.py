@@ -169,11 +169,26 @@ def action_server_url(portal: object, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def rasa_port() -> int:
+    """Rasa's port, reserved before the portal starts: the service desk's console calls Rasa's HTTP API."""
+    return free_port()
+
+
+def rasa_api_public_key(portal: object) -> Path:
+    """The public key Rasa verifies the portal's API tokens with (the portal makes the pair in `init-db`)."""
+    return portal.data_dir / "keys" / "rasa-api-es256.pub.pem"
+
+
+@pytest.fixture(scope="session")
 def rasa_url(
-    trained_model: Path, action_server_url: str, portal: object, tmp_path_factory: pytest.TempPathFactory
+    trained_model: Path,
+    action_server_url: str,
+    portal: object,
+    rasa_port: int,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """Starts `rasa run --enable-api` with the trained model and yields its base URL."""
-    port = free_port()
+    """Starts `rasa run --enable-api` (JWT only) with the trained model and yields its base URL."""
+    port = rasa_port
     workdir = tmp_path_factory.mktemp("rasa-server")
     credentials = workdir / "credentials.yml"
     credentials.write_text((REPO_ROOT / "credentials.yml").read_text())
@@ -196,23 +211,34 @@ def rasa_url(
             str(credentials),
             "--endpoints",
             str(endpoints),
+            # As in the Procfile: the HTTP API only with the portal's ES256 tokens (see portal/handoffs/rasa.py).
+            "--jwt-method",
+            "ES256",
+            "--jwt-secret",
+            str(rasa_api_public_key(portal)),
+            "--jwt-private-key",
+            "unused-rasa-only-verifies",
         ],
         workdir / "output.log",
         rasa_environment(PORTAL_URL=portal.url),
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        # /status answers 200 only once a model is loaded.
-        server.wait_until_ready(f"{url}/status")
+        # / answers only once the model is loaded (Sanic serves after the loading listener); /status needs a token.
+        server.wait_until_ready(f"{url}/")
         yield url
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def portal(tmp_path_factory: pytest.TempPathFactory, rasa_port: int) -> Iterator[object]:
     """A real portal with a freshly seeded SQLite database (the portal's own environment runs it)."""
-    with portal_test_server.running_portal(tmp_path_factory.mktemp("portal"), bin_dir=PORTAL_BIN) as running:
+    with portal_test_server.running_portal(
+        tmp_path_factory.mktemp("portal"),
+        extra_env={"PORTAL_RASA_URL": f"http://127.0.0.1:{rasa_port}"},
+        bin_dir=PORTAL_BIN,
+    ) as running:
         yield running
 
 

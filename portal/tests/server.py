@@ -23,6 +23,7 @@ SECRETS = {
     "demo.hrfin": "KGBBC2FAZEWQ4JYJKQNTCTILZJOVYFIP",
     "desk.agent": "7JEOR3OHW4H5W7H3VFNAK744ZPYSCC4Z",
     "other.hr": "MZXW6YTBOI2DGMRRGQ3TMNZQHE4DCMBT",
+    "desk.colleague": "OTFCKOMVYUAZMNFWWGYWKLT4BBUEIUBB",
 }
 BIN = Path(sys.executable).parent
 
@@ -92,7 +93,8 @@ def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: 
 
     `bin_dir` is the portal environment's bin folder (the assistant's tests run in another one).
     """
-    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp), **(extra_env or {})}
+    # No assistant unless a test connects one (a developer's Rasa on :5005 is not this portal's).
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp), "PORTAL_RASA_URL": "", **(extra_env or {})}
     if "DATABASE_URL" not in (extra_env or {}):
         env.pop("DATABASE_URL", None)  # the default SQLite file, whatever the developer's shell says
     subprocess.run([str(bin_dir / "portal"), "init-db"], env=env, check=True, capture_output=True)

@@ -31,6 +31,7 @@ def _body(kind: str, today: date) -> dict | None:
             "transcript": [{"sender": "user", "text": "Ik wil een medewerker spreken.", "timestamp": f"{today}T09:00:00"}],
         },
         "resolve": {"note": "Nothing to resolve: the handoff does not exist."},
+        "reply": {"text": "Nobody reads this: the handoff does not exist."},
         "teams_link": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "username": "demo.hr", "code": "000000"},
         "teams_token": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_reference": {}},
     }.get(kind)
@@ -60,6 +61,10 @@ MATRIX = [
     ("GET", "/api/handoffs?status=open", None, DESK_ACCESS),
     ("GET", "/api/handoffs/{handoff_id}", None, {**DESK_ACCESS, "desk.agent": 404}),
     ("POST", "/api/handoffs/{handoff_id}/resolve", "resolve", {**DESK_ACCESS, "desk.agent": 404}),
+    ("POST", "/api/handoffs/{handoff_id}/take", None, {**DESK_ACCESS, "desk.agent": 404}),
+    ("GET", "/api/handoffs/{handoff_id}/messages?after=0", None, {**DESK_ACCESS, "desk.agent": 404}),
+    ("POST", "/api/handoffs/{handoff_id}/messages", "reply", {**DESK_ACCESS, "desk.agent": 404}),
+    ("POST", "/api/handoffs/{handoff_id}/give-back", None, {**DESK_ACCESS, "desk.agent": 404}),
     # The Teams connector's endpoints take its service credential only: every user token is refused.
     ("POST", "/api/channels/teams/links", "teams_link", CONNECTOR_ONLY),
     ("DELETE", "/api/channels/teams/links/{tenant_id}/{aad_object_id}", None, CONNECTOR_ONLY),

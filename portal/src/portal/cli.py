@@ -46,6 +46,9 @@ def init_db() -> None:
     from portal.teams.credential import channel_service_key
 
     channel_service_key()  # before Rasa starts: its Teams connector reads the key from this file
+    from portal.handoffs.rasa import api_key
+
+    api_key()  # before Rasa starts too: its HTTP API verifies the portal's tokens with the public half
     if is_seeded():
         print("Database ready (already seeded).")
         return

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     months_ahead_limit: int = 3
     default_language: str = "nl"
+    # The assistant's HTTP API (Rasa), which the service desk's console reads and writes conversations
+    # through; empty means no assistant is connected (the console then only lists and resolves).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 5.0
+    rasa_api_key_path: Path | None = None
     # Where the chat widget on the portal pages reaches Rasa's Socket.IO channel (also allowed in the CSP).
     chat_socket_url: str = "http://127.0.0.1:5005"
     # The rasa-webchat bundle installed by `npm ci` in web/; empty means web/node_modules in this checkout.
@@ -59,6 +64,11 @@ class Settings(BaseSettings):
         """The rasa-webchat script served as /static/vendor/rasa-webchat.js."""
         repo_root = Path(__file__).resolve().parents[3]
         return self.webchat_js or repo_root / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+    @property
+    def rasa_key_path(self) -> Path:
+        """The key the portal signs Rasa API tokens with; Rasa gets the public half (`.pub.pem` beside it)."""
+        return self.rasa_api_key_path or self.data_dir / "keys" / "rasa-api-es256.pem"
 
     @property
     def tz(self) -> ZoneInfo:

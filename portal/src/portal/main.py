@@ -20,6 +20,7 @@ from portal.accounts.security import signing_key
 from portal.db import get_session, get_sessionmaker
 from portal.employers.router import router as schemes_router
 from portal.errors import install_error_handlers
+from portal.handoffs.rasa import api_key as rasa_api_key
 from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
 from portal.mutations.router import router as mutations_router
@@ -48,6 +49,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     translations("nl")  # fail at start, not at the first error message, when catalogs are not compiled
     signing_key()
     channel_service_key()  # the Teams connector reads it from the same file
+    rasa_api_key()  # Rasa's HTTP API verifies the portal's tokens with its public half
     with get_sessionmaker()() as session:
         applied = apply_due_mutations(session)
     log.info("portal ready; %d participant(s) brought up to date", applied)

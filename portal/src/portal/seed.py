@@ -48,6 +48,8 @@ ACCOUNTS = (
     DemoAccount("desk.agent", "Daan Koster", ("service_desk",), "7JEOR3OHW4H5W7H3VFNAK744ZPYSCC4Z", None),
     # Not in the contract: an HR user of another employer, to show that employers never see each other's data.
     DemoAccount("other.hr", "Olga Hermans", ("hr",), "MZXW6YTBOI2DGMRRGQ3TMNZQHE4DCMBT", "other"),
+    # Not in the contract: a second service-desk colleague, to show that one conversation has one colleague at a time.
+    DemoAccount("desk.colleague", "Sara Meijer", ("service_desk",), "OTFCKOMVYUAZMNFWWGYWKLT4BBUEIUBB", None),
 )
 
 

@@ -56,9 +56,40 @@ class HandoffOut(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None = Field(description="Username of the service-desk colleague")
     resolution_note: str | None
+    desk_state: Literal["waiting", "taken", "given_back", "resolved"] = Field(
+        description="waiting in the queue (the assistant is paused), taken over by a colleague, "
+        "given back to the assistant, or resolved"
+    )
+    taken_by: str | None = Field(description="Username of the colleague who has the conversation now")
+    taken_at: datetime | None
+    returned_at: datetime | None = Field(description="When it was given back to the assistant")
 
 
 class HandoffDetail(HandoffOut):
     """A handoff with its transcript (every BSN masked)."""
 
     transcript: list[TranscriptEntry]
+
+
+class ReplyRequest(BaseModel):
+    """A message from the service-desk colleague to the user."""
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+
+
+class LiveMessageOut(BaseModel):
+    """One message of the live conversation."""
+
+    sender: Literal["user", "bot", "agent"] = Field(description="the user, the assistant, or the service desk")
+    text: str
+    timestamp: datetime
+
+
+class LiveConversation(BaseModel):
+    """The conversation since the handoff, read live from the assistant (every BSN masked)."""
+
+    messages: list[LiveMessageOut]
+    cursor: float = Field(description="Pass as `after` to get only newer messages (the assistant's event time)")
+    paused: bool = Field(description="Whether the assistant is silent")
+    desk_state: Literal["waiting", "taken", "given_back", "resolved"]
+    taken_by: str | None
