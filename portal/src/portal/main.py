@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.router import router as accounts_router
 from portal.accounts.security import signing_key
 from portal.db import get_session, get_sessionmaker
+from portal.desk.router import router as desk_pages
 from portal.employers.router import router as schemes_router
 from portal.errors import install_error_handlers
 from portal.handoffs.rasa import api_key as rasa_api_key
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(schemes_router)
     app.include_router(handoffs_router)
     install_web_pages(app)
+    app.include_router(desk_pages)
     app.include_router(teams_router)
 
     @app.get("/api/health", tags=["health"])
