@@ -9,7 +9,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -42,6 +42,7 @@ class TeamsAssistant:
     portal: object
     microsoft: Microsoft
     jwt_secret: str
+    steps_used: dict[str, int] = field(default_factory=dict)
 
     @property
     def webhook(self) -> str:
@@ -66,12 +67,23 @@ class TeamsAssistant:
 
         `asked`: the connector already asked for the username (otherwise a first message makes it ask).
         """
-        self.portal.login(username)  # uses the current code first, if not yet, so the link can take the next
         if not asked:
             self.say(user, "hallo")
         self.say(user, username)
-        code = pyotp.TOTP(portal_test_server.SECRETS[username]).at(time.time() + 30)
-        return self.say(user, code)
+        return self.say(user, self.next_code(username))
+
+    def next_code(self, username: str) -> str:
+        """A TOTP code the portal has not seen for this user yet (a code counts once only).
+
+        The user logs in first (current step), if not yet, so their access token is kept; the code is
+        the next step's, accepted for clock drift; a later link of the same user waits for a newer step.
+        """
+        self.portal.login(username)
+        used = self.steps_used.get(username, 0)
+        while (step := int(time.time() // 30) + 1) <= used:
+            time.sleep(1)
+        self.steps_used[username] = step
+        return pyotp.TOTP(portal_test_server.SECRETS[username]).at(step * 30)
 
 
 def api_headers(jwt_secret: str) -> dict[str, str]:

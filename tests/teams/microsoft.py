@@ -61,8 +61,10 @@ class Microsoft:
     token_requests: int = 0
     key_set_requests: int = 0
     app_tokens: set[str] = field(default_factory=set)
-    # Where relayed (unsigned) activities go: the bot's webhook URL.
+    # Where relayed (unsigned) activities go: the bot's webhook URL; and the Entra ID user the Web Chat
+    # user is signed in as (Microsoft's channel adds tenant and aadObjectId for Teams users).
     relay_to: str | None = None
+    relay_user: TeamsUser | None = None
     relay_answers: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -216,11 +218,15 @@ def _handler(ms: Microsoft) -> type[BaseHTTPRequestHandler]:
 
         def _relay(self) -> None:
             # What Microsoft's channel service does for a Web Chat client: sign, and deliver to the bot.
-            body = self._body()
-            activity = json.loads(body)
+            activity = json.loads(self._body())
+            if ms.relay_user is not None:
+                user = ms.relay_user
+                activity.setdefault("from", {}).update(aadObjectId=user.aad_object_id, name=user.name)
+                activity.setdefault("channelData", {})["tenant"] = {"id": user.tenant_id}
+                activity.setdefault("conversation", {})["tenantId"] = user.tenant_id
             answer = httpx.post(
                 ms.relay_to,
-                content=body,
+                content=json.dumps(activity).encode(),
                 headers={"Content-Type": "application/json",
                          "Authorization": f"Bearer {ms.sign(activity.get('serviceUrl'))}"},
                 timeout=120,

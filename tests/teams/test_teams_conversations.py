@@ -127,7 +127,7 @@ def test_the_app_token_is_fetched_once_and_reused(teams: TeamsAssistant, microso
 
 def test_after_a_restart_the_reply_finds_the_chat_through_the_portal(teams: TeamsAssistant, microsoft: Microsoft) -> None:
     user = teams.user()
-    assert "Gekoppeld aan" in texts(teams.link(user, "demo.um"))
+    assert "Gekoppeld aan" in texts(teams.link(user, "other.hr"))
     teams.say(user, "hallo")
     with sqlite3.connect(teams.portal.database) as db:
         (conversation_id,) = db.execute(
