@@ -386,6 +386,8 @@ class TeamsInput(InputChannel):
             await self._say(activity, text("unknown_user", activity.language))
             return
         identity = (tenant, aad)
+        if not activity.text:
+            return  # a file or reaction without text: nothing for the assistant to read
         if activity.text.lower().strip(" .!") in UNLINK_COMMANDS:
             await self._unlink(activity, identity)
             return
