@@ -6,7 +6,6 @@ Their own portal, because linking uses the demo users' TOTP codes, which count o
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ class TeamsAssistant:
     rasa_url: str
     portal: object
     microsoft: Microsoft
-    jwt_secret: str
+    rasa_key: Path
     steps_used: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -49,8 +48,8 @@ class TeamsAssistant:
         return f"{self.rasa_url}/webhooks/botframework/webhook"
 
     def api_headers(self) -> dict[str, str]:
-        """A token for Rasa's HTTP API in the format Rasa's sanic-jwt setup expects."""
-        return api_headers(self.jwt_secret)
+        """An admin token for Rasa's HTTP API, signed with the portal's Rasa API key."""
+        return api_headers(self.rasa_key)
 
     def user(self, name: str = "Test Gebruiker", locale: str = "nl-NL") -> TeamsUser:
         return TeamsUser(name=name, tenant_id=TENANT_ID, locale=locale)
@@ -86,10 +85,10 @@ class TeamsAssistant:
         return pyotp.TOTP(portal_test_server.SECRETS[username]).at(step * 30)
 
 
-def api_headers(jwt_secret: str) -> dict[str, str]:
-    """A short-lived token for Rasa's HTTP API (started with --jwt-secret), as Rasa's server reads it."""
-    claims = {"user": {"username": "service-desk", "role": "admin"}, "exp": int(time.time()) + 300}
-    return {"Authorization": f"Bearer {jwt.encode(claims, jwt_secret, algorithm='HS256')}"}
+def api_headers(rasa_key: Path) -> dict[str, str]:
+    """A short-lived admin token for Rasa's HTTP API, as the portal signs them (ES256, its Rasa API key)."""
+    claims = {"user": {"username": "teams-tests", "role": "admin"}, "exp": int(time.time()) + 300}
+    return {"Authorization": f"Bearer {jwt.encode(claims, rasa_key.read_bytes(), algorithm='ES256')}"}
 
 
 def texts(replies: list[dict]) -> str:
@@ -103,8 +102,18 @@ def microsoft() -> Iterator[Microsoft]:
 
 
 @pytest.fixture(scope="session")
-def teams_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    with portal_test_server.running_portal(tmp_path_factory.mktemp("teams-portal"), bin_dir=PORTAL_BIN) as running:
+def teams_rasa_port() -> int:
+    """Rasa's port, known before the portal starts: the service desk's console calls Rasa's HTTP API."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def teams_portal(tmp_path_factory: pytest.TempPathFactory, teams_rasa_port: int) -> Iterator[object]:
+    with portal_test_server.running_portal(
+        tmp_path_factory.mktemp("teams-portal"),
+        extra_env={"PORTAL_RASA_URL": f"http://127.0.0.1:{teams_rasa_port}"},
+        bin_dir=PORTAL_BIN,
+    ) as running:
         yield running
 
 
@@ -124,15 +133,19 @@ def teams_actions(teams_portal: object, tmp_path_factory: pytest.TempPathFactory
         server.stop()
 
 
-def start_rasa(workdir: Path, model: Path, actions: str, env: dict[str, str], jwt_secret: str) -> tuple[ServiceProcess, str]:
-    """`rasa run --enable-api` with the trained model, our channels, and the HTTP API behind a JWT."""
-    port = free_port()
+def start_rasa(
+    workdir: Path, port: int, model: Path, actions: str, env: dict[str, str], rasa_key: Path
+) -> tuple[ServiceProcess, str]:
+    """`rasa run --enable-api` with the trained model, our channels, and the HTTP API behind the portal's JWTs."""
     (workdir / "credentials.yml").write_text(json.dumps(CREDENTIALS))
     (workdir / "endpoints.yml").write_text(json.dumps({"action_endpoint": {"url": f"{actions}/webhook"}}))
     server = ServiceProcess(
         "teams rasa server",
         [
-            rasa_executable(), "run", "--enable-api", "--jwt-secret", jwt_secret, "--jwt-method", "HS256",
+            # As in the Procfile: Rasa verifies with the public half; sanic-jwt wants a private key it never uses.
+            rasa_executable(), "run", "--enable-api", "--jwt-method", "ES256",
+            "--jwt-secret", str(rasa_key.with_name(rasa_key.name.removesuffix(".pem") + ".pub.pem")),
+            "--jwt-private-key", "unused-rasa-only-verifies",
             "-i", "127.0.0.1", "-p", str(port), "-m", str(model),
             "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml"),
         ],
@@ -143,7 +156,7 @@ def start_rasa(workdir: Path, model: Path, actions: str, env: dict[str, str], jw
     server.wait_until_ready(url)  # Rasa's root answers without a token once the server is up
     deadline = time.monotonic() + 120
     # /status answers 200 (with a token) only once the model is loaded.
-    while httpx.get(f"{url}/status", headers=api_headers(jwt_secret), timeout=10).status_code != 200:
+    while httpx.get(f"{url}/status", headers=api_headers(rasa_key), timeout=10).status_code != 200:
         if time.monotonic() > deadline:
             server.stop()
             pytest.fail(f"Rasa did not load the model:\n{server.output_tail()}")
@@ -156,11 +169,12 @@ def teams(
     trained_model: Path,
     teams_actions: str,
     teams_portal: object,
+    teams_rasa_port: int,
     microsoft: Microsoft,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TeamsAssistant]:
     """Rasa with the Teams channel pointed at the stand-in, and the portal's service key."""
-    jwt_secret = secrets.token_urlsafe(32)
+    rasa_key = teams_portal.data_dir / "keys" / "rasa-api-es256.pem"
     env = rasa_environment(
         PORTAL_URL=teams_portal.url,
         PORTAL_CHANNEL_SERVICE_KEY_FILE=str(teams_portal.data_dir / "keys" / "channel-service.key"),
@@ -170,9 +184,11 @@ def teams(
         TEAMS_OPENID_METADATA_URL=f"{microsoft.url}/v1/.well-known/openidconfiguration",
         TEAMS_LOGIN_AUTHORITY=microsoft.url,
     )
-    server, url = start_rasa(tmp_path_factory.mktemp("teams-rasa"), trained_model, teams_actions, env, jwt_secret)
+    server, url = start_rasa(
+        tmp_path_factory.mktemp("teams-rasa"), teams_rasa_port, trained_model, teams_actions, env, rasa_key
+    )
     try:
-        yield TeamsAssistant(rasa_url=url, portal=teams_portal, microsoft=microsoft, jwt_secret=jwt_secret)
+        yield TeamsAssistant(rasa_url=url, portal=teams_portal, microsoft=microsoft, rasa_key=rasa_key)
     finally:
         server.stop()
 

@@ -84,6 +84,12 @@ def test_a_deactivated_portal_user_loses_access_at_once(teams: TeamsAssistant) -
     assert "niet gekoppeld" in afterwards  # the link is gone
 
 
+def desk(teams: TeamsAssistant, method: str, path: str, **body: str) -> httpx.Response:
+    """The service-desk console's API, as desk.agent."""
+    with teams.portal.client() as client:
+        return client.request(method, path, json=body or None, headers=teams.portal.headers("desk.agent"))
+
+
 def test_a_service_desk_reply_reaches_the_teams_chat(teams: TeamsAssistant, microsoft: Microsoft) -> None:
     user = teams.user("Fenna Finance")
     assert "Gekoppeld aan" in texts(teams.link(user, "demo.finance"))
@@ -94,27 +100,39 @@ def test_a_service_desk_reply_reaches_the_teams_chat(teams: TeamsAssistant, micr
     assert teams.say(user, "Hallo? Is daar iemand?") == []  # paused: the assistant waits for the colleague
 
     mark = microsoft.mark()
-    answer = httpx.post(
-        f"{teams.rasa_url}/conversations/{handoff['conversation_id']}/tracker/events",
-        params={"output_channel": "latest", "execute_side_effects": "true"},
-        json=[{"event": "bot", "text": "Goedemiddag, u spreekt met Sanne van de servicedesk."}],
-        headers=teams.api_headers(),
-        timeout=60,
-    )
-    assert answer.status_code == 200, answer.text
-    (reply,) = microsoft.replies(user, mark)
-    assert reply["text"] == "Goedemiddag, u spreekt met Sanne van de servicedesk."
-    assert reply["recipient"]["id"] == user.user_id
+    assert desk(teams, "POST", f"/api/handoffs/{handoff['id']}/take").status_code == 200
+    sent = desk(teams, "POST", f"/api/handoffs/{handoff['id']}/messages",
+                text="Goedemiddag, u spreekt met Sanne van de servicedesk.")
+    assert sent.status_code == 204, sent.text
+    arrived = texts(microsoft.replies(user, mark))
+    assert "Goedemiddag, u spreekt met Sanne van de servicedesk." in arrived
+    assert all(reply["recipient"]["id"] == user.user_id for reply in microsoft.replies(user, mark))
 
-    # Rasa's HTTP API stays closed without a token.
-    closed = httpx.post(
-        f"{teams.rasa_url}/conversations/{handoff['conversation_id']}/tracker/events",
-        params={"output_channel": "botframework", "execute_side_effects": "true"},
-        json=[{"event": "bot", "text": "spoofed"}],
-        timeout=60,
-    )
+    mark = microsoft.mark()
+    assert desk(teams, "POST", f"/api/handoffs/{handoff['id']}/give-back").status_code == 200
+    assert "De assistent neemt het weer over." in texts(microsoft.replies(user, mark))
+    assert teams.say(user, "hallo"), "the assistant answers again"
+
+
+def test_rasas_http_api_stays_closed_without_the_portals_token(teams: TeamsAssistant, microsoft: Microsoft) -> None:
+    user = teams.user()
+    assert "Gekoppeld aan" in texts(teams.link(user, "demo.hrfin"))
+    teams.say(user, "hallo")
+    with sqlite3.connect(teams.portal.database) as db:
+        (conversation_id,) = db.execute(
+            "SELECT conversation_id FROM teams_link WHERE aad_object_id = ?", (user.aad_object_id,)
+        ).fetchone()
+    url = f"{teams.rasa_url}/conversations/{conversation_id}/tracker/events"
+    params = {"output_channel": "botframework", "execute_side_effects": "true"}
+    mark = microsoft.mark()
+    closed = httpx.post(url, params=params, json=[{"event": "bot", "text": "spoofed"}], timeout=60)
     assert closed.status_code == 401
-    assert microsoft.replies(user, mark) == [reply]
+    assert microsoft.replies(user, mark) == []
+    # the same call with a token of the portal's key delivers into the Teams chat
+    opened = httpx.post(url, params=params, json=[{"event": "bot", "text": "Met de servicedesk."}],
+                        headers=teams.api_headers(), timeout=60)
+    assert opened.status_code == 200, opened.text
+    assert texts(microsoft.replies(user, mark)) == "Met de servicedesk."
 
 
 def test_the_app_token_is_fetched_once_and_reused(teams: TeamsAssistant, microsoft: Microsoft) -> None:
