@@ -9,8 +9,8 @@ STAMPS         := .make
 MODEL          := models/assistant.tar.gz
 CATALOG_PO     := $(wildcard portal/src/portal/locale/*/LC_MESSAGES/messages.po)
 CATALOG_MO     := $(CATALOG_PO:.po=.mo)
-# What the model is trained from; a change in any of these retrains it.
-TRAINING_INPUT := config.yml domain.yml $(shell find data bot -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
+# What the model is trained from (channels in bot/channels are not); a change in any of these retrains it.
+TRAINING_INPUT := config.yml domain.yml $(shell find data bot/components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | sort)
 
 export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter hides the useful lines.
