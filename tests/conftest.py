@@ -236,7 +236,11 @@ def portal(tmp_path_factory: pytest.TempPathFactory, rasa_port: int) -> Iterator
     """A real portal with a freshly seeded SQLite database (the portal's own environment runs it)."""
     with portal_test_server.running_portal(
         tmp_path_factory.mktemp("portal"),
-        extra_env={"PORTAL_RASA_URL": f"http://127.0.0.1:{rasa_port}"},
+        # The console calls Rasa's HTTP API; the pages' widget connects to Rasa's Socket.IO channel.
+        extra_env={
+            "PORTAL_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "PORTAL_CHAT_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
+        },
         bin_dir=PORTAL_BIN,
     ) as running:
         yield running

@@ -115,6 +115,7 @@ def test_giving_back_lets_the_assistant_answer_again(
 ) -> None:
     conversation, handoff_id = handed_over
     assert desk.take(handoff_id).status_code == 200
+    assert conversation.say(f"Is er al iemand? Mijn BSN is {BSN}") == []  # unanswered while paused
     given_back = desk.give_back(handoff_id)
     assert given_back.status_code == 200, given_back.text
     assert (given_back.json()["desk_state"], given_back.json()["taken_by"]) == ("given_back", None)

@@ -71,3 +71,14 @@ def test_a_colleague_takes_over_and_gives_back(
     assert conversation.say("hallo") != []  # the assistant answers again
     assert ("bot", "De assistent neemt het weer over.") in pane.poll()
     assert [text for sender, text in pane.messages if sender == "user"] == ["Is er al iemand?", "restart", "hallo", "hallo"]
+
+
+def test_after_giving_back_the_assistant_answers_at_once(chat: Callable[..., Chat], desk: Desk) -> None:
+    # The handoff action ends its turn paused (no action_listen); giving back must end that turn.
+    conversation = chat("demo.finance")
+    conversation.say("ter Assob gaat per eind volgende maand uit dienst")
+    handoff = desk.open_handoff_of(conversation.sender)
+    assert desk.take(handoff["id"]).status_code == 200
+    assert conversation.say("Is er al iemand?") == []
+    assert desk.give_back(handoff["id"]).status_code == 200
+    assert conversation.say("hallo") != []

@@ -174,8 +174,13 @@ class RasaClient:
         self.append(conversation_id, [{"event": "pause"}, *([bot_message(notice, from_desk=False)] if notice else [])])
 
     def resume(self, conversation_id: str, notice: str) -> None:
-        """Lets the assistant answer again, and tells the user so."""
-        self.append(conversation_id, [{"event": "resume"}, bot_message(notice, from_desk=False)])
+        """Lets the assistant answer again, and tells the user so.
+
+        The closing `action_listen` ends the turn: what the user wrote while paused got no answer, and
+        without it the policies would read the next message as the same turn and stay silent.
+        """
+        events = [{"event": "resume"}, bot_message(notice, from_desk=False), {"event": "action", "name": "action_listen"}]
+        self.append(conversation_id, events)
 
     def say(self, conversation_id: str, text: str) -> None:
         """Sends a service-desk colleague's message to the user."""
