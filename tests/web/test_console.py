@@ -1,14 +1,13 @@
 """The service-desk console in a real browser: desk.agent takes a handed-over conversation over and replies.
 
-The user side talks through the REST channel here; the widget's side of the same story is in
-`test_the_reply_reaches_the_users_widget` below.
+The first test's user talks through the REST channel (the console in detail); in the second, demo.finance
+uses the chat widget on the portal's pages and sees the desk's reply arrive there (Socket.IO).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -86,7 +85,6 @@ def test_desk_agent_takes_over_in_the_console_and_replies(
 
 
 WIDGET_REPLY_TIMEOUT_MS = 45_000  # Rasa with the trained model, on a busy CI machine
-CHAT_JS = Path(__file__).resolve().parents[2] / "portal" / "src" / "portal" / "web" / "static" / "chat.js"
 
 
 def _say_in_widget(page: Page, text: str) -> None:
@@ -95,8 +93,6 @@ def _say_in_widget(page: Page, text: str) -> None:
     expect(page.locator(".rw-client").last).to_contain_text(text)
 
 
-# Temporary: the widget's script (issue 4 §1) is being written alongside; remove once it is in.
-@pytest.mark.skipif(not CHAT_JS.is_file() or CHAT_JS.stat().st_size == 0, reason="the chat widget's chat.js is not written yet")
 def test_the_reply_reaches_the_users_widget(browser: Browser, desk_page: Page, portal: object) -> None:
     desk = Desk(portal)
     before = {h["id"] for h in desk.call("GET", "/api/handoffs").json()}
