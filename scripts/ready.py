@@ -22,8 +22,13 @@ TIMEOUT_SECONDS = 300
 BANNER = """
 ==============================================================================
  Werkgeversportaal is running
+   Portal (log in; the chat widget is on every page)  http://127.0.0.1:8000/
+   Service-desk console (desk.agent)                   http://127.0.0.1:8000/desk
    Portal API and docs  http://127.0.0.1:8000/docs   (health: /api/health)
-   Rasa (REST channel)  http://127.0.0.1:5005/webhooks/rest/webhook
+   Rasa channels        REST      http://127.0.0.1:5005/webhooks/rest/webhook
+                        widget    http://127.0.0.1:5005/socket.io/
+                        Teams     http://127.0.0.1:5005/webhooks/botframework/webhook
+                                  (needs TEAMS_APP_ID/TEAMS_APP_PASSWORD/TEAMS_TENANT_ID, see README)
    Action server        http://127.0.0.1:5055/health
 
  DEMO ONLY logins (password for all: Pensioen-Demo-2026!)
@@ -32,7 +37,8 @@ BANNER = """
    demo.finance  finance           TOTP secret VFYMR3A6X6LQNGSP3GOI3T3WKKTSUDTJ
    demo.hrfin    hr + finance      TOTP secret KGBBC2FAZEWQ4JYJKQNTCTILZJOVYFIP
    desk.agent    service desk      TOTP secret 7JEOR3OHW4H5W7H3VFNAK744ZPYSCC4Z
- A current code: make totp ACCOUNT=demo.hr    Stop everything: Ctrl-C
+ The first web login shows a QR code to enrol; a current code: make totp ACCOUNT=demo.hr
+ Stop everything: Ctrl-C
 ==============================================================================
 """
 
