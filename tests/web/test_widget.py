@@ -7,11 +7,13 @@ chat token chat.js fetched from the portal; a termination reported in the widget
 from __future__ import annotations
 
 import calendar
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.bot.test_socketio_channel import expired, tracker
 from tests.web.conftest import log_in
 
 REPLY_TIMEOUT_MS = 60_000
@@ -129,3 +131,36 @@ def test_another_user_cannot_join_or_read_the_conversation(browser: Browser, por
     finally:
         first_context.close()
         second_context.close()
+
+
+def test_a_token_that_expired_on_the_page_is_renewed_in_place(browser: Browser, portal: object, rasa_url: str) -> None:
+    """As after a laptop slept: the page holds a token past its expiry; the assistant asks, the page renews."""
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    requests: list[dict] = []
+
+    def first_token_already_expired(route: Route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        requests.append(body)
+        response = route.fetch()
+        issued = response.json()
+        if len(requests) == 1:  # the real token, re-signed by the portal's key with an expiry in the past
+            issued["token"] = expired(portal, issued["token"])
+        route.fulfill(response=response, json=issued)
+
+    try:
+        log_in(page, portal, "demo.hr")
+        page.route("**/chat/token", first_token_already_expired)
+        page.reload()
+        open_widget(page)
+        conversation = conversation_of(page)
+        # The page answered the assistant's token_expired by renewing the token of the same conversation.
+        assert requests[1:] == [{"conversation_id": conversation}]
+        before = page.locator(".rw-response").count()
+        say(page, "hallo")
+        expect(page.locator(".rw-response").nth(before)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+        expect(page.locator(".chat-notice")).to_be_hidden()
+    finally:
+        context.close()
+    user_texts = [e["text"] for e in tracker(rasa_url, portal, conversation)["events"] if e["event"] == "user"]
+    assert "hallo" in user_texts
