@@ -136,6 +136,21 @@ def test_the_assistant_terminates_piet_jansen_over_rest(stack: Stack) -> None:
     assert [(r["type"], r["channel"]) for r in rows] == [("termination", "chat")]
 
 
+def test_every_channel_is_served_and_guarded(stack: Stack) -> None:
+    """The pages, the widget's bundle, the console, the widget's Socket.IO and Teams' webhook, from `make run` itself."""
+    login_page = httpx.get("http://127.0.0.1:8000/", follow_redirects=True)
+    assert login_page.status_code == 200 and 'name="password"' in login_page.text
+    assert httpx.get("http://127.0.0.1:8000/static/vendor/rasa-webchat.js").status_code == 200
+    desk = httpx.get("http://127.0.0.1:8000/desk")
+    assert desk.status_code in (302, 303) and "/login" in desk.headers["location"]
+    handshake = httpx.get("http://127.0.0.1:5005/socket.io/", params={"EIO": "4", "transport": "polling"})
+    assert handshake.status_code == 200 and '"sid"' in handshake.text
+    # Teams is not configured here: the webhook refuses, and Rasa's HTTP API wants the portal's JWT.
+    teams = httpx.post("http://127.0.0.1:5005/webhooks/botframework/webhook", json={"type": "message", "text": "hallo"})
+    assert teams.status_code == 401
+    assert httpx.get("http://127.0.0.1:5005/conversations/anyone/tracker").status_code == 401
+
+
 def test_ctrl_c_stops_all_three(stack: Stack) -> None:
     # Last in this module: Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
     os.killpg(stack.process.pid, signal.SIGINT)
