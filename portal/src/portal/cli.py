@@ -25,9 +25,9 @@ def alembic_config() -> Config:
 
 
 def migrate() -> None:
-    """Brings the database schema to the newest migration."""
+    """Brings the database schema to the newest migration (every head: chapters add their tables in parallel branches)."""
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(), "head")
+    command.upgrade(alembic_config(), "heads")
 
 
 def is_seeded() -> bool:
