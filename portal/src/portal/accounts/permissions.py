@@ -21,6 +21,10 @@ class Permission(str, enum.Enum):
     change_participants = "change_participants"
     view_changes = "view_changes"
     view_schemes = "view_schemes"
+    # R8: exporting the participant file (HR, User Management).
+    export_participants = "export_participants"
+    # R1/R14: every employer role may change its own and the company's contact details (Finance included).
+    edit_contact_details = "edit_contact_details"
     use_chat = "use_chat"
     # R1/R13: financial documents are for Finance (and User Management), never for HR alone.
     view_financial_documents = "view_financial_documents"
@@ -47,10 +51,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.view_schemes,
             Permission.use_chat,
             Permission.request_handoff,
+            Permission.export_participants,
+            Permission.edit_contact_details,
         }
     ),
     Role.finance: frozenset(
-        {Permission.view_schemes, Permission.view_financial_documents, Permission.use_chat, Permission.request_handoff}
+        {Permission.view_schemes, Permission.view_financial_documents, Permission.use_chat, Permission.request_handoff,
+         Permission.edit_contact_details}
     ),
     Role.service_desk: STAFF_PERMISSIONS,
 }
