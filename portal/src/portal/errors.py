@@ -83,6 +83,11 @@ def _problem_from_pydantic(error: dict) -> Problem:
     return Problem(code, message, ".".join(location) or None, params)
 
 
+def validation_problems(errors: list[dict]) -> list[Problem]:
+    """Pydantic's validation errors as the API reports them; the pages' forms show the same messages."""
+    return [_problem_from_pydantic(error) for error in errors]
+
+
 class PortalProblemError(ValueError):
     """Raised inside a pydantic validator to report a problem with our own code and message."""
 

@@ -24,8 +24,10 @@ from portal.errors import install_error_handlers
 from portal.handoffs.rasa import api_key as rasa_api_key
 from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
+from portal.mutations.pages import router as changes_pages
 from portal.mutations.router import router as mutations_router
 from portal.mutations.state import apply_due_mutations
+from portal.participants.pages import router as participant_pages
 from portal.participants.router import router as participants_router
 from portal.teams.credential import channel_service_key
 from portal.teams.router import router as teams_router
@@ -105,6 +107,8 @@ def create_app() -> FastAPI:
     app.include_router(handoffs_router)
     install_web_pages(app)
     app.include_router(desk_pages)
+    app.include_router(participant_pages)
+    app.include_router(changes_pages)
     app.include_router(teams_router)
 
     @app.get("/api/health", tags=["health"])

@@ -64,7 +64,9 @@ TILES: tuple[Tile, ...] = (
 )
 
 # Chapters whose pages come later (issue 5): they answer a friendly "coming soon" page for now.
-COMING_SOON = tuple(tile for tile in TILES if not tile.staff)
+# Chapters that have their own pages now; the others still answer the "coming soon" page.
+HAS_PAGES = frozenset({"participants", "changes"})
+COMING_SOON = tuple(tile for tile in TILES if not tile.staff and tile.key not in HAS_PAGES)
 
 
 def tiles_for(principal: Principal) -> list[Tile]:
