@@ -34,12 +34,17 @@ def _body(kind: str, today: date) -> dict | None:
         "reply": {"text": "Nobody reads this: the handoff does not exist."},
         "teams_link": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "username": "demo.hr", "code": "000000"},
         "teams_token": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_reference": {}},
+        "export": {"as_of": today.isoformat()},
+        "unchanged": {},  # a PATCH that changes nothing: other tests rely on the demo data
     }.get(kind)
 
 
 # (method, path template, body kind, expected status per user). Mutations run as dry runs: nothing changes.
 PARTICIPANT_ACCESS = {"demo.um": 200, "demo.hr": 200, "demo.finance": 403, "demo.hrfin": 200, "desk.agent": 403, None: 401}
 HANDOFF_REQUEST = {"demo.um": 201, "demo.hr": 201, "demo.finance": 201, "demo.hrfin": 201, "desk.agent": 403, "other.hr": 201, None: 401}
+EMPLOYER_ACCESS = {**dict.fromkeys(USERS, 200), "desk.agent": 403, None: 401}
+# Document 1 is the main employer's first invoice; no export has this id.
+DOCUMENT_ID, MISSING_EXPORT = 1, 999999
 DESK_ACCESS = {"demo.um": 403, "demo.hr": 403, "demo.finance": 403, "demo.hrfin": 403, "desk.agent": 200, "other.hr": 403, None: 401}
 CONNECTOR_ONLY = dict.fromkeys(USERS, 401)
 TEAMS_PATH = {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_id": "matrix-conversation"}
@@ -53,6 +58,21 @@ MATRIX = [
     ("GET", "/api/changes/individual", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
     ("GET", "/api/changes/collective", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
     ("GET", "/api/schemes", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
+    ("GET", "/api/schemes/{scheme_number}", None, EMPLOYER_ACCESS),
+    # §4.2.4 (R8): HR and User Management export the participant file; Finance does not.
+    ("POST", "/api/exports", "export", {**PARTICIPANT_ACCESS, "demo.um": 201, "demo.hr": 201, "demo.hrfin": 201, "other.hr": 201}),
+    ("GET", "/api/exports", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/exports/{export_id}/file", None, {**PARTICIPANT_ACCESS, "demo.um": 404, "demo.hr": 404, "demo.hrfin": 404, "other.hr": 404}),
+    # §5 (R13): financial documents for Finance and User Management; legal ones for every employer role.
+    ("GET", "/api/documents/financial", None, {**EMPLOYER_ACCESS, "demo.hr": 403, "other.hr": 403}),
+    ("GET", "/api/documents/legal", None, EMPLOYER_ACCESS),
+    ("GET", "/api/documents/{document_id}/file", None, {**EMPLOYER_ACCESS, "demo.hr": 403, "other.hr": 404}),
+    # §6 (R14): every employer role sees and changes its own and the company's contact details.
+    ("GET", "/api/profile/me", None, EMPLOYER_ACCESS),
+    ("PATCH", "/api/profile/me", "unchanged", EMPLOYER_ACCESS),
+    ("GET", "/api/profile/company", None, EMPLOYER_ACCESS),
+    ("PATCH", "/api/profile/company", "unchanged", EMPLOYER_ACCESS),
+    ("GET", "/api/profile/advisor", None, EMPLOYER_ACCESS),
     ("POST", "/api/chat/token", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
     ("GET", "/api/me", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "desk.agent": 200, "other.hr": 200}),
     # Every employer user may ask for a human (each gets their own handoff); only the service desk handles them.
@@ -88,7 +108,7 @@ def test_role_matrix(
 ) -> None:
     headers = portal.headers(user) if user else {}
     with portal.client() as client:
-        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, **TEAMS_PATH), json=_body(body, today) if body else None, headers=headers)
+        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, scheme_number=1, export_id=MISSING_EXPORT, document_id=DOCUMENT_ID, **TEAMS_PATH), json=_body(body, today) if body else None, headers=headers)
     assert response.status_code == expected[user], response.text
     if response.status_code >= 400:
         assert "Assob" not in response.text and "52242" not in response.text

@@ -154,6 +154,9 @@ def test_the_detail_shows_personal_data_with_a_masked_bsn_coverages_family_and_h
     for form in ("salary-change", "termination", "family-members"):
         assert f'id="action-{form}"' in page.text
     assert client.get("/participants/9999999").status_code == 404
+    # The history says what each change changed, as the API's detail does.
+    start = re.search(r'<tr data-id="\d+" data-type="new_participation">(.*?)</tr>', plain(client.get("/participants/2001685")), re.S)
+    assert "€ 57.750,00 · 90,000%" in start.group(1)
 
 
 def test_a_dormant_participant_says_why_and_offers_no_forms(signed_in: SignedIn, today: date) -> None:
@@ -330,7 +333,7 @@ def test_the_collective_lock_is_explained_and_refuses_individual_changes(fresh_p
 def test_every_text_of_these_pages_has_a_dutch_translation() -> None:
     sources = [PACKAGE / "participants" / "pages.py", PACKAGE / "mutations" / "pages.py", PACKAGE / "web" / "labels.py"]
     templates = ["participants.html", "participant.html", "participant_form.html", "participant_missing.html",
-                 "changes.html", "_participant_menu.html"]
+                 "changes.html", "_participant_menu.html", "_change_details.html"]
     found: set[str] = set()
     for path in sources + [PACKAGE / "web" / "templates" / name for name in templates]:
         method, options = ("python", {}) if path.suffix == ".py" else ("jinja2", {"extensions": "jinja2.ext.i18n"})

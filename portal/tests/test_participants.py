@@ -117,3 +117,11 @@ def test_detail_says_why_a_participant_cannot_be_changed(portal: Portal) -> None
     assert dormant["change_blocked"]["code"] == "participant_dormant"
     assert "dormant" in dormant["change_blocked"]["message"]
     assert active["change_blocked"] is None
+
+
+def test_the_detail_history_says_what_each_change_changed(portal: Portal) -> None:
+    with portal.client() as client:
+        detail = client.get("/api/participants/2001685", headers=portal.headers("demo.hr")).json()
+    start = detail["changes"][-1]
+    assert start["type"] == "new_participation"
+    assert start["payload"] == {"fulltime_salary": "57750.00", "parttime_percentage": "90.000"}

@@ -151,7 +151,7 @@ def test_a_chapter_the_role_does_not_allow_is_refused(signed_in) -> None:
     participants = client.get("/participants")
     scheme = client.get("/scheme")
     assert participants.status_code == 403
-    assert scheme.status_code == 200 and 'id="coming-soon"' in scheme.text
+    assert scheme.status_code == 200 and 'id="scheme-details"' in scheme.text
 
 
 def test_the_widget_is_on_the_pages_of_employer_users_only(signed_in) -> None:

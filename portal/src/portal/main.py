@@ -19,8 +19,13 @@ from portal.accounts.router import router as accounts_router
 from portal.accounts.security import signing_key
 from portal.db import get_session, get_sessionmaker
 from portal.desk.router import router as desk_pages
+from portal.documents.pages import router as document_pages
+from portal.documents.router import router as documents_router
+from portal.employers.pages import router as scheme_pages
 from portal.employers.router import router as schemes_router
 from portal.errors import install_error_handlers
+from portal.exports.pages import router as export_pages
+from portal.exports.router import router as exports_router
 from portal.handoffs.rasa import api_key as rasa_api_key
 from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
@@ -29,6 +34,9 @@ from portal.mutations.router import router as mutations_router
 from portal.mutations.state import apply_due_mutations
 from portal.participants.pages import router as participant_pages
 from portal.participants.router import router as participants_router
+from portal.profile.pages import router as profile_pages
+from portal.profile.router import router as profile_router
+from portal.support.pages import router as service_pages
 from portal.teams.credential import channel_service_key
 from portal.teams.router import router as teams_router
 from portal.web import install as install_web_pages
@@ -105,10 +113,18 @@ def create_app() -> FastAPI:
     app.include_router(mutations_router)
     app.include_router(schemes_router)
     app.include_router(handoffs_router)
+    app.include_router(exports_router)
+    app.include_router(documents_router)
+    app.include_router(profile_router)
     install_web_pages(app)
     app.include_router(desk_pages)
     app.include_router(participant_pages)
     app.include_router(changes_pages)
+    app.include_router(export_pages)
+    app.include_router(document_pages)
+    app.include_router(profile_pages)
+    app.include_router(scheme_pages)
+    app.include_router(service_pages)
     app.include_router(teams_router)
 
     @app.get("/api/health", tags=["health"])

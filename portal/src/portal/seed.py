@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.accounts.security import hash_password
 from portal.dates import add_months, today
 from portal.db import get_sessionmaker
+from portal.documents.seed import seed_documents
 from portal.employers.models import Coverage, Employer, Scheme
 from portal.mutations.models import Channel, Mutation, MutationStatus, MutationType
 from portal.mutations.state import recompute
@@ -355,6 +356,7 @@ def seed_session(session: Session) -> None:
     session.flush()
     for participant in session.query(Participant).all():
         recompute(session, participant)
+    seed_documents(session)
 
 
 def seed() -> None:

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.accounts.dependencies import Principal, require
 from portal.accounts.permissions import Permission
 from portal.db import get_session
 from portal.employers.models import Scheme
+from portal.employers.service import scheme_of, schemes_of
 
 router = APIRouter(prefix="/api/schemes", tags=["schemes"])
 
@@ -34,6 +34,19 @@ class SchemeOut(BaseModel):
     contract_number: str
     coverages: list[CoverageOut]
 
+    @classmethod
+    def of(cls, scheme: Scheme, language: str) -> SchemeOut:
+        """The scheme with its coverages named in the user's language."""
+        english = language == "en"
+        return cls(
+            number=scheme.number,
+            name=scheme.name,
+            kind=scheme.kind,
+            description=scheme.description,
+            contract_number=scheme.contract_number,
+            coverages=[CoverageOut(code=c.code, name=c.name_en if english else c.name_nl) for c in scheme.coverages],
+        )
+
 
 @router.get("", response_model=list[SchemeOut])
 def list_schemes(
@@ -41,21 +54,14 @@ def list_schemes(
     session: Annotated[Session, Depends(get_session)],
 ) -> list[SchemeOut]:
     """The employer's schemes, in order."""
-    english = principal.language == "en"
-    schemes = session.scalars(
-        select(Scheme)
-        .where(Scheme.employer_id == principal.employer_id)
-        .options(selectinload(Scheme.coverages))
-        .order_by(Scheme.number)
-    ).all()
-    return [
-        SchemeOut(
-            number=s.number,
-            name=s.name,
-            kind=s.kind,
-            description=s.description,
-            contract_number=s.contract_number,
-            coverages=[CoverageOut(code=c.code, name=c.name_en if english else c.name_nl) for c in s.coverages],
-        )
-        for s in schemes
-    ]
+    return [SchemeOut.of(scheme, principal.language) for scheme in schemes_of(session, principal.employer_id)]
+
+
+@router.get("/{scheme_number}", response_model=SchemeOut)
+def get_scheme(
+    scheme_number: int,
+    principal: Annotated[Principal, Depends(require(Permission.view_schemes))],
+    session: Annotated[Session, Depends(get_session)],
+) -> SchemeOut:
+    """One scheme's details and coverage (§7); the portal changes no schemes."""
+    return SchemeOut.of(scheme_of(session, principal.employer_id, scheme_number), principal.language)

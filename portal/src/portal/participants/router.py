@@ -124,6 +124,7 @@ def participant_detail(number: str, principal: Viewer, session: SessionDep) -> P
                 effective_date=m.effective_date,
                 requested_at=m.requested_at,
                 channel=m.channel.value,
+                payload=m.payload,
             )
             for m in changes
         ],

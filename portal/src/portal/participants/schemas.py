@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, field_serializer
 
@@ -64,6 +65,8 @@ class MutationOut(BaseModel):
     effective_date: date
     requested_at: datetime
     channel: str
+    # The new values (salary, part-time percentage, a family member's name); a BSN only masked.
+    payload: dict[str, Any]
 
 
 class ProblemOut(BaseModel):
