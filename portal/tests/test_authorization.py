@@ -34,6 +34,8 @@ def _body(kind: str, today: date) -> dict | None:
         "reply": {"text": "Nobody reads this: the handoff does not exist."},
         "teams_link": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "username": "demo.hr", "code": "000000"},
         "teams_token": {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_reference": {}},
+        "new_participant": {"scheme": 1, "first_name": "Mila", "last_name": "Matrix", "gender": "V", "birth_date": "1990-01-01",
+                            "bsn": "111222333", "date_in_service": today.isoformat(), "salary": "40000"},
         "export": {"as_of": today.isoformat()},
         "unchanged": {},  # a PATCH that changes nothing: other tests rely on the demo data
     }.get(kind)
@@ -57,6 +59,14 @@ MATRIX = [
     ("POST", "/api/participants/{number}/family-members?dry_run=true", "family", {**PARTICIPANT_ACCESS, "other.hr": 404}),
     ("GET", "/api/changes/individual", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
     ("GET", "/api/changes/collective", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    # §4.3/§4.4 (R9-R11): HR and User Management register participants and upload collective changes.
+    ("POST", "/api/participants?dry_run=true", "new_participant", {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/collective/salary-workbook?effective_date=2025-01-01", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    ("GET", "/api/collective/new-participants-template", None, {**PARTICIPANT_ACCESS, "other.hr": 200}),
+    # Uploads are multipart: a JSON body passes the role check and then misses the file (422).
+    ("POST", "/api/collective/salary-changes?dry_run=true", None, {**dict.fromkeys(USERS, 422), "demo.finance": 403, "desk.agent": 403, None: 401}),
+    ("POST", "/api/collective/new-participants?dry_run=true", None, {**dict.fromkeys(USERS, 422), "demo.finance": 403, "desk.agent": 403, None: 401}),
+    ("GET", "/api/collective/{change_id}", None, {**PARTICIPANT_ACCESS, "demo.um": 404, "demo.hr": 404, "demo.hrfin": 404, "other.hr": 404}),
     ("GET", "/api/schemes", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
     ("GET", "/api/schemes/{scheme_number}", None, EMPLOYER_ACCESS),
     # §4.2.4 (R8): HR and User Management export the participant file; Finance does not.
@@ -108,7 +118,7 @@ def test_role_matrix(
 ) -> None:
     headers = portal.headers(user) if user else {}
     with portal.client() as client:
-        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, scheme_number=1, export_id=MISSING_EXPORT, document_id=DOCUMENT_ID, **TEAMS_PATH), json=_body(body, today) if body else None, headers=headers)
+        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, change_id=MISSING_HANDOFF, scheme_number=1, export_id=MISSING_EXPORT, document_id=DOCUMENT_ID, **TEAMS_PATH), json=_body(body, today) if body else None, headers=headers)
     assert response.status_code == expected[user], response.text
     if response.status_code >= 400:
         assert "Assob" not in response.text and "52242" not in response.text

@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     chat_socket_url: str = "http://127.0.0.1:5005"
     # The rasa-webchat bundle installed by `npm ci` in web/; empty means web/node_modules in this checkout.
     webchat_js: Path | None = None
+    # Where users reach the portal: the links in e-mails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    # E-mail goes out through SMTP when smtp_host is set; otherwise it stays in the outbox (`portal outbox`).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "Werkgeversportaal <no-reply@werkgeversportaal.example>"
+    # Activation and password reset codes (§1): valid this long, this many tries, this many mails per hour.
+    verification_code_minutes: int = 15
+    verification_code_attempts: int = 5
+    verification_mails_per_hour: int = 5
 
     @property
     def sqlalchemy_url(self) -> str:

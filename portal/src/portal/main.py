@@ -15,8 +15,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from portal.accounts.pages import router as account_pages
 from portal.accounts.router import router as accounts_router
 from portal.accounts.security import signing_key
+from portal.activation.pages import router as activation_pages
+from portal.activation.router import router as activation_router
 from portal.db import get_session, get_sessionmaker
 from portal.desk.router import router as desk_pages
 from portal.documents.pages import router as document_pages
@@ -109,6 +112,7 @@ def create_app() -> FastAPI:
         )
         return response
     app.include_router(accounts_router)
+    app.include_router(activation_router)
     app.include_router(participants_router)
     app.include_router(mutations_router)
     app.include_router(schemes_router)
@@ -118,6 +122,8 @@ def create_app() -> FastAPI:
     app.include_router(profile_router)
     install_web_pages(app)
     app.include_router(desk_pages)
+    app.include_router(account_pages)
+    app.include_router(activation_pages)
     app.include_router(participant_pages)
     app.include_router(changes_pages)
     app.include_router(export_pages)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.dependencies import Principal, require
 from portal.accounts.permissions import Permission
-from portal.collective.models import CollectiveChange
+from portal.collective import service as collective_service
+from portal.collective.router import change_out
+from portal.collective.schemas import CollectiveChangeOut
 from portal.db import get_session
 from portal.mutations import service
 from portal.mutations.schemas import (
@@ -118,35 +117,7 @@ def individual_changes(principal: ChangeViewer, session: SessionDep) -> list[Ind
     ]
 
 
-class CollectiveChangeOut(BaseModel):
-    """A row of 'submitted changes collective'."""
-
-    id: int
-    kind: str
-    status: str
-    effective_date: date | None
-    uploaded_at: datetime
-    filename: str
-    row_count: int
-
-
 @router.get("/changes/collective", response_model=list[CollectiveChangeOut])
 def collective_changes(principal: ChangeViewer, session: SessionDep) -> list[CollectiveChangeOut]:
-    """The employer's collective uploads, newest first, with their processing status."""
-    rows = session.scalars(
-        select(CollectiveChange)
-        .where(CollectiveChange.employer_id == principal.employer_id)
-        .order_by(CollectiveChange.uploaded_at.desc())
-    ).all()
-    return [
-        CollectiveChangeOut(
-            id=c.id,
-            kind=c.kind.value,
-            status=c.status.value,
-            effective_date=c.effective_date,
-            uploaded_at=c.uploaded_at,
-            filename=c.filename,
-            row_count=c.row_count,
-        )
-        for c in rows
-    ]
+    """The employer's collective uploads, newest first, with their processing status and progress."""
+    return [change_out(c) for c in collective_service.list_changes(session, principal.employer_id)]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from portal.collective.models import CollectiveChange, CollectiveStatus
+from portal.collective.models import LOCKING_STATUSES, CollectiveChange
 from portal.config import get_settings
 from portal.dates import add_months, today
 from portal.errors import N_, PortalError, Problem
@@ -22,12 +22,12 @@ MAX_SALARY = Decimal("10000000")
 
 
 def ensure_no_collective_processing(session: Session, employer_id: int) -> None:
-    """R10: while a collective change is processing, no individual change (409)."""
+    """R10: while a collective change is received or processing, no individual change (409)."""
     processing = session.scalar(
         select(
             exists().where(
                 CollectiveChange.employer_id == employer_id,
-                CollectiveChange.status == CollectiveStatus.processing,
+                CollectiveChange.status.in_(LOCKING_STATUSES),
             )
         )
     )

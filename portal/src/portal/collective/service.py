@@ -1,0 +1,369 @@
+"""Collective changes (§4.4): the workbooks to download, accepting an upload, processing it, and its status.
+
+An upload is checked completely before it is accepted (every bad cell reported, nothing stored otherwise);
+an accepted upload waits as `received`, is checked again and applied by the worker as `processing`, all rows
+in one transaction, and ends `processed` or `failed`. While one is received or processing, the employer's
+individual changes wait (R10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.accounts.dependencies import Principal
+from portal.accounts.security import request_fingerprint
+from portal.audit.service import record
+from portal.collective import rows as row_rules
+from portal.collective import workbooks
+from portal.collective.models import LOCKING_STATUSES, CollectiveChange, CollectiveKind, CollectiveStatus
+from portal.collective.problems import CellProblem
+from portal.config import get_settings
+from portal.dates import add_months, today
+from portal.errors import N_, PortalError, Problem
+from portal.mutations.models import Channel, Mutation, MutationStatus, MutationType
+from portal.mutations.service import _payload as salary_payload
+from portal.mutations.state import recompute, replay
+from portal.participants.models import ParticipantStatus
+from portal.registration import rules as registration_rules
+from portal.registration import service as registration
+
+log = logging.getLogger("portal.collective")
+PROGRESS_COMMIT_SECONDS = 0.5
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# --- downloads --------------------------------------------------------------------------------------
+
+
+def salary_effective_date_problems(value: date) -> list[Problem]:
+    """R10: a collective salary change takes effect at most three months ahead."""
+    latest = add_months(today(), get_settings().months_ahead_limit)
+    if value > latest:
+        return [Problem("effective_date_too_late",
+                        N_("The effective date may be at most three months ahead: {latest} at the latest."),
+                        "effective_date", {"latest": latest})]
+    return []
+
+
+def salary_workbook(session: Session, employer_id: int, effective_date: date, language: str) -> bytes:
+    """The participants who can have a salary change on the date, with their values as of that date."""
+    problems = salary_effective_date_problems(effective_date)
+    if problems:
+        raise PortalError(422, *problems)
+    participants = row_rules.employer_participants(session, employer_id)
+    histories = row_rules.histories_of(session, employer_id)
+    lines = []
+    for participant in sorted(participants.values(), key=lambda p: (p.sort_name, p.number)):
+        if participant.status is not ParticipantStatus.active or participant.date_in_service > effective_date:
+            continue
+        state = replay(participant, histories.get(participant.id, []), effective_date)
+        if state.status is not ParticipantStatus.active:
+            continue
+        lines.append(workbooks.SalaryLine(participant.number, participant.listed_name, participant.scheme.number,
+                                          state.fulltime_salary, state.parttime_percentage))
+    return workbooks.salary_workbook(lines, effective_date, language)
+
+
+def new_participants_template(language: str) -> bytes:
+    """The template for new participants, its example starting on the first of next month."""
+    return workbooks.new_participants_template(add_months(today(), 1).replace(day=1), language)
+
+
+def download_name(kind: CollectiveKind, effective_date: date | None, language: str) -> str:
+    """The file name a download is saved as."""
+    if kind is CollectiveKind.salary:
+        stem = "salarissen" if language == "nl" else "salaries"
+        return f"{stem}-{effective_date.isoformat()}.xlsx"
+    return "nieuwe-deelnemers.xlsx" if language == "nl" else "new-participants.xlsx"
+
+
+# --- accepting an upload ----------------------------------------------------------------------------
+
+
+@dataclass
+class Upload:
+    """A file as it came in."""
+
+    kind: CollectiveKind
+    filename: str
+    data: bytes
+    effective_date: date | None = None
+
+
+def too_large() -> PortalError:
+    """413: the file is above the configured limit."""
+    limit_mb = get_settings().collective_max_upload_bytes / 1_000_000
+    return PortalError(413, Problem("file_too_large", N_("The file is too large (at most {limit} MB)."), "file",
+                                    {"limit": f"{limit_mb:g}"}))
+
+
+def ensure_none_pending(session: Session, employer_id: int) -> None:
+    """One collective change at a time per employer: the next one is checked against the result of the last."""
+    pending = session.scalar(select(exists().where(
+        CollectiveChange.employer_id == employer_id, CollectiveChange.status.in_(LOCKING_STATUSES))))
+    if pending:
+        raise PortalError(409, Problem(
+            "collective_change_processing",
+            N_("Another collective change is still being processed. Upload this file once it is done."),
+        ))
+
+
+def parse_and_check(session: Session, employer_id: int, upload: Upload) -> list[dict[str, Any]]:
+    """The upload's rows, or a 422 listing every problem in the file (nothing is stored then)."""
+    if upload.kind is CollectiveKind.salary:
+        problems = salary_effective_date_problems(upload.effective_date)
+        if problems:
+            raise PortalError(422, *problems)
+        columns = workbooks.SALARY_COLUMNS
+    else:
+        columns = workbooks.NEW_PARTICIPANT_COLUMNS
+    sheet = workbooks.read_sheet(upload.data, columns, get_settings().collective_max_rows)
+    if sheet.problems:
+        raise PortalError(422, *sheet.problems)
+    if upload.kind is CollectiveKind.salary:
+        rows, problems = row_rules.read_salary_rows(sheet.rows)
+        problems += row_rules.check_salary_rows(session, employer_id, upload.effective_date, rows)
+    else:
+        rows, problems = row_rules.read_new_participant_rows(sheet.rows)
+        problems += row_rules.check_new_participant_rows(session, employer_id, rows)
+    if problems:
+        raise PortalError(422, *sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    if not rows:
+        message = (N_("The workbook has no new values in columns F and G: nothing to change.")
+                   if upload.kind is CollectiveKind.salary
+                   else N_("The workbook has no new participants: fill in a row for each one."))
+        raise PortalError(422, CellProblem("no_rows", message, "file"))
+    return rows
+
+
+def _fingerprint(upload: Upload) -> str:
+    digest = hashlib.sha256(upload.data).hexdigest()
+    return request_fingerprint("collective", upload.kind.value, str(upload.effective_date), digest)
+
+
+def _replayed(session: Session, employer_id: int, key: str, fingerprint: str) -> CollectiveChange | None:
+    existing = session.scalar(select(CollectiveChange).where(
+        CollectiveChange.employer_id == employer_id, CollectiveChange.idempotency_key == key))
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise PortalError(422, Problem("idempotency_key_reused",
+                                       N_("This Idempotency-Key was already used for a different request."),
+                                       "Idempotency-Key"))
+    return existing
+
+
+def accept(
+    session: Session, principal: Principal, upload: Upload, *, idempotency_key: str | None, dry_run: bool
+) -> tuple[CollectiveChange, bool]:
+    """Checks an upload and (unless dry_run) stores it as received for the worker; returns it and whether it is new."""
+    employer_id = principal.employer_id
+    fingerprint = _fingerprint(upload)
+    if idempotency_key and not dry_run:
+        existing = _replayed(session, employer_id, idempotency_key, fingerprint)
+        if existing is not None:
+            return existing, False
+    audit = {"actor_user_id": principal.user.id, "actor_username": principal.user.username,
+             "employer_id": employer_id, "channel": principal.channel}
+    action = f"collective_{upload.kind.value}"
+    try:
+        ensure_none_pending(session, employer_id)
+        rows = parse_and_check(session, employer_id, upload)
+    except PortalError as error:
+        if not dry_run:
+            record(session, action=action, outcome="refused",
+                   detail={"codes": sorted({p.code for p in error.problems})}, **audit)
+            session.commit()
+        raise
+    change = CollectiveChange(
+        employer_id=employer_id, kind=upload.kind, status=CollectiveStatus.received,
+        effective_date=upload.effective_date, uploaded_at=_now(), uploaded_by_id=principal.user.id,
+        filename=upload.filename[:255] or "upload.xlsx", row_count=len(rows), rows=rows, progress=0,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+    )
+    if dry_run:
+        return change, False
+    session.add(change)
+    try:
+        session.flush()
+        record(session, action=action, outcome="accepted", target=str(change.id), detail={"rows": len(rows)}, **audit)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return change, True
+
+
+# --- processing -------------------------------------------------------------------------------------
+
+
+class Interrupted(Exception):  # noqa: N818 - a signal, not an error
+    """The portal is stopping: the change is left for the next start (nothing was applied)."""
+
+
+def claim(session: Session, change_id: int) -> bool:
+    """Marks a received change as processing; False when another worker was first."""
+    result = session.execute(
+        update(CollectiveChange)
+        .where(CollectiveChange.id == change_id, CollectiveChange.status == CollectiveStatus.received)
+        .values(status=CollectiveStatus.processing, started_at=_now(), progress=0)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def requeue_interrupted(session: Session) -> int:
+    """At start: a change left processing by a stopped portal was never applied (one transaction), so it starts over."""
+    result = session.execute(
+        update(CollectiveChange)
+        .where(CollectiveChange.status == CollectiveStatus.processing)
+        .values(status=CollectiveStatus.received, progress=0, started_at=None)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def pending_ids(session: Session) -> list[int]:
+    """The received changes, oldest first."""
+    return list(session.scalars(select(CollectiveChange.id).where(
+        CollectiveChange.status == CollectiveStatus.received).order_by(CollectiveChange.id)))
+
+
+def _progress_reporter(session: Session, change: CollectiveChange, stopping: Callable[[], bool]) -> Callable[[int], None]:
+    delay = get_settings().collective_row_delay_seconds
+    last = time.monotonic()
+
+    def report(done: int) -> None:
+        nonlocal last
+        if stopping():
+            raise Interrupted
+        if delay:
+            time.sleep(delay)
+        if delay or time.monotonic() - last >= PROGRESS_COMMIT_SECONDS or done == change.row_count:
+            # Nothing else is written in this session before the rows are applied, so committing is safe.
+            change.progress = done
+            session.commit()
+            last = time.monotonic()
+
+    return report
+
+
+def _check(session: Session, change: CollectiveChange, report: Callable[[int], None]) -> list[CellProblem]:
+    if change.kind is CollectiveKind.salary:
+        return row_rules.check_salary_rows(session, change.employer_id, change.effective_date, change.rows, report)
+    return row_rules.check_new_participant_rows(session, change.employer_id, change.rows, report)
+
+
+def _apply_salary(session: Session, change: CollectiveChange) -> list[dict[str, Any]]:
+    participants = row_rules.employer_participants(session, change.employer_id)
+    result = []
+    for row in change.rows:
+        participant = participants[row["number"]]
+        request = row_rules.salary_request(row, change.effective_date)
+        mutation = Mutation(
+            employer_id=change.employer_id, participant=participant, type=MutationType.salary_change,
+            effective_date=change.effective_date, requested_at=_now(), status=MutationStatus.received,
+            requested_by_id=change.uploaded_by_id, channel=Channel.collective,
+            payload={**salary_payload(request), "collective_change": change.id},
+        )
+        session.add(mutation)
+        session.flush()
+        recompute(session, participant)
+        result.append({"row": row["row"], "participant": participant.number, "mutation_id": mutation.id})
+    return result
+
+
+def _apply_new_participants(session: Session, change: CollectiveChange) -> list[dict[str, Any]]:
+    result = []
+    for row in change.rows:
+        request = row_rules.new_participant_request(row)
+        scheme, _ = registration_rules.resolve_scheme(session, change.employer_id, request.scheme)
+        mutation = registration.create(
+            session, change.employer_id, request, scheme, requested_by_id=change.uploaded_by_id,
+            channel=Channel.collective, extra={"collective_change": change.id},
+        )
+        result.append({"row": row["row"], "participant": mutation.participant.number, "mutation_id": mutation.id})
+    return result
+
+
+def _finish(session: Session, change: CollectiveChange, status: CollectiveStatus, **values: Any) -> None:
+    change.status, change.finished_at, change.rows = status, _now(), None  # the rows may hold BSNs: not kept
+    for name, value in values.items():
+        setattr(change, name, value)
+    record(session, action=f"collective_{change.kind.value}", outcome=status.value, channel="collective",
+           actor_user_id=change.uploaded_by_id, employer_id=change.employer_id, target=str(change.id),
+           detail={"rows": change.row_count})
+    session.commit()
+
+
+def process(session: Session, change_id: int, stopping: Callable[[], bool] = lambda: False) -> CollectiveStatus | None:
+    """Checks a received change again and applies all its rows in one transaction, or none of them."""
+    if not claim(session, change_id):
+        return None
+    change = session.get(CollectiveChange, change_id)
+    try:
+        problems = _check(session, change, _progress_reporter(session, change, stopping))
+        if problems:
+            _finish(session, change, CollectiveStatus.failed, problems=[p.to_json() for p in problems])
+            return CollectiveStatus.failed
+        if stopping():
+            raise Interrupted
+        apply = _apply_salary if change.kind is CollectiveKind.salary else _apply_new_participants
+        result = apply(session, change)
+        _finish(session, change, CollectiveStatus.processed, result=result, progress=change.row_count)
+    except Interrupted:
+        raise
+    except Exception:
+        session.rollback()
+        log.exception("collective change %d could not be applied; nothing was changed", change_id)
+        change = session.get(CollectiveChange, change_id)
+        failure = CellProblem("processing_error", N_("The change could not be processed; nothing was changed. "
+                                                     "Please upload the file again or contact us."), "file")
+        _finish(session, change, CollectiveStatus.failed, problems=[failure.to_json()])
+        return CollectiveStatus.failed
+    return CollectiveStatus.processed
+
+
+# --- reading the status -----------------------------------------------------------------------------
+
+
+def list_changes(session: Session, employer_id: int) -> list[CollectiveChange]:
+    """The employer's collective changes, newest first."""
+    return list(session.scalars(select(CollectiveChange).where(CollectiveChange.employer_id == employer_id)
+                                .order_by(CollectiveChange.uploaded_at.desc(), CollectiveChange.id.desc())))
+
+
+def get_change(session: Session, employer_id: int, change_id: int) -> CollectiveChange:
+    """One of the employer's collective changes; another employer's answers 404 like a missing one."""
+    change = session.get(CollectiveChange, change_id)
+    if change is None or change.employer_id != employer_id:
+        raise PortalError(404, Problem("not_found", N_("Not found."), "collective_change"))
+    return change
+
+
+def problems_of(change: CollectiveChange) -> list[CellProblem]:
+    """Why a failed change failed."""
+    return [CellProblem.from_json(p) for p in change.problems or []]
+
+
+def mutations_of(session: Session, change: CollectiveChange) -> list[Mutation]:
+    """The mutations a processed change made, in the workbook's row order."""
+    ids = [entry["mutation_id"] for entry in change.result or []]
+    if not ids:
+        return []
+    found = {m.id: m for m in session.scalars(select(Mutation).where(Mutation.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
