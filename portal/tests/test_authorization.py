@@ -10,6 +10,14 @@ from tests.server import Portal
 
 USERS = ["demo.um", "demo.hr", "demo.finance", "demo.hrfin", "desk.agent", "other.hr", None]
 PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/mfa"), ("GET", "/api/auth/jwks"), ("GET", "/api/health")}
+# Activation and recovery (§1) serve people who cannot log in (yet): tests/test_activation.py.
+PUBLIC |= {
+    ("POST", f"/api/{path}")
+    for path in ("activation/start", "activation/verify", "activation/complete", "recovery/username",
+                 "recovery/password/start", "recovery/password/verify", "recovery/password/complete", "password-strength")
+}
+# Logging out ends the caller's own token, which the matrix's users go on using: tests/test_accounts.py.
+ENDS_THE_TOKEN = {("POST", "/api/auth/logout")}
 
 
 def _body(kind: str, today: date) -> dict | None:
@@ -38,6 +46,8 @@ def _body(kind: str, today: date) -> dict | None:
                             "bsn": "111222333", "date_in_service": today.isoformat(), "salary": "40000"},
         "export": {"as_of": today.isoformat()},
         "unchanged": {},  # a PATCH that changes nothing: other tests rely on the demo data
+        "account": {"full_name": "Matrix Tester", "email": "matrix.tester@voorbeeld.example", "roles": ["hr"]},
+        "settings": {},  # changes nothing: other tests rely on the demo users' language and theme
     }.get(kind)
 
 
@@ -49,6 +59,7 @@ EMPLOYER_ACCESS = {**dict.fromkeys(USERS, 200), "desk.agent": 403, None: 401}
 DOCUMENT_ID, MISSING_EXPORT = 1, 999999
 DESK_ACCESS = {"demo.um": 403, "demo.hr": 403, "demo.finance": 403, "demo.hrfin": 403, "desk.agent": 200, "other.hr": 403, None: 401}
 CONNECTOR_ONLY = dict.fromkeys(USERS, 401)
+ACCOUNTS_ACCESS = {**dict.fromkeys(USERS, 403), "demo.um": 200, None: 401}
 TEAMS_PATH = {"tenant_id": "matrix-tenant", "aad_object_id": "matrix-user", "conversation_id": "matrix-conversation"}
 MISSING_HANDOFF = 999999  # the desk gets 404 only after the role check; everyone else 403 first
 MATRIX = [
@@ -85,6 +96,10 @@ MATRIX = [
     ("GET", "/api/profile/advisor", None, EMPLOYER_ACCESS),
     ("POST", "/api/chat/token", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "other.hr": 200}),
     ("GET", "/api/me", None, {**PARTICIPANT_ACCESS, "demo.finance": 200, "desk.agent": 200, "other.hr": 200}),
+    ("PATCH", "/api/me", "settings", {**PARTICIPANT_ACCESS, "demo.finance": 200, "desk.agent": 200, "other.hr": 200}),
+    # §2: only User Management lists and creates accounts (a dry run here: nothing is made or mailed).
+    ("GET", "/api/accounts", None, ACCOUNTS_ACCESS),
+    ("POST", "/api/accounts?dry_run=true", "account", ACCOUNTS_ACCESS),
     # Every employer user may ask for a human (each gets their own handoff); only the service desk handles them.
     ("POST", "/api/handoffs", "handoff", HANDOFF_REQUEST),
     ("GET", "/api/handoffs", None, DESK_ACCESS),
@@ -108,7 +123,7 @@ def test_the_matrix_covers_every_endpoint(portal: Portal) -> None:
         spec = client.get("/openapi.json").json()
     served = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
     covered = {(method, path.split("?")[0]) for method, path, _, _ in MATRIX}
-    assert served - PUBLIC == covered
+    assert served - PUBLIC - ENDS_THE_TOKEN == covered
 
 
 @pytest.mark.parametrize("user", USERS, ids=lambda u: u or "no-token")

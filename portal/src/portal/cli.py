@@ -1,4 +1,4 @@
-"""Command line: `portal init-db` migrates and seeds when needed; `portal migrate`; `portal seed`."""
+"""Command line: `portal init-db` migrates and seeds when needed; `portal migrate`; `portal seed`; `portal outbox`."""
 
 from __future__ import annotations
 
@@ -65,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("init-db", help="migrate, and seed the demo data if the database is empty")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="seed the demo data into an empty, migrated database")
+    from portal.mail import cli as mail_cli
+
+    mail_cli.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "outbox":
+        return mail_cli.run(args)
     if args.command == "init-db":
         init_db()
     elif args.command == "migrate":

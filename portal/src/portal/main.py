@@ -16,8 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from portal.accounts.pages import router as account_pages
+from portal.accounts.pages import router as account_pages
 from portal.accounts.router import router as accounts_router
 from portal.accounts.security import signing_key
+from portal.activation.pages import router as activation_pages
+from portal.activation.router import router as activation_router
 from portal.activation.pages import router as activation_pages
 from portal.activation.router import router as activation_router
 from portal.db import get_session, get_sessionmaker
@@ -113,6 +116,7 @@ def create_app() -> FastAPI:
         return response
     app.include_router(accounts_router)
     app.include_router(activation_router)
+    app.include_router(activation_router)
     app.include_router(participants_router)
     app.include_router(mutations_router)
     app.include_router(schemes_router)
@@ -122,6 +126,8 @@ def create_app() -> FastAPI:
     app.include_router(profile_router)
     install_web_pages(app)
     app.include_router(desk_pages)
+    app.include_router(account_pages)
+    app.include_router(activation_pages)
     app.include_router(account_pages)
     app.include_router(activation_pages)
     app.include_router(participant_pages)

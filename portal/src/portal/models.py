@@ -1,12 +1,14 @@
 """Every table, imported in one place so Alembic sees the whole schema."""
 
-from portal.accounts.models import ChatConversation, LoginThrottle, User
+from portal.accounts.models import ChatConversation, LoginThrottle, PendingAccount, RevokedToken, User
+from portal.activation.models import VerificationCode
 from portal.audit.models import AuditEvent
 from portal.collective.models import CollectiveChange
 from portal.documents.models import Document
 from portal.employers.models import Coverage, Employer, Scheme
 from portal.exports.models import ParticipantExport
 from portal.handoffs.models import Handoff
+from portal.mail.models import OutboxMail
 from portal.mutations.models import Mutation
 from portal.participants.models import FamilyMember, Participant
 from portal.teams.models import TeamsLink
@@ -22,9 +24,13 @@ __all__ = [
     "Handoff",
     "LoginThrottle",
     "Mutation",
+    "OutboxMail",
     "Participant",
     "ParticipantExport",
+    "PendingAccount",
+    "RevokedToken",
     "Scheme",
     "TeamsLink",
     "User",
+    "VerificationCode",
 ]

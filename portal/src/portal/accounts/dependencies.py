@@ -10,7 +10,7 @@ import jwt
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
+from portal.accounts.models import RevokedToken, User
 from portal.accounts.permissions import Permission, allows
 from portal.accounts.security import AUD_ACCESS, AUD_CHAT, decode_token
 from portal.db import get_session
@@ -50,7 +50,7 @@ def principal_for_token(session: Session, token: str, audiences: list[str], lang
     except jwt.InvalidTokenError as exc:
         raise unauthorized("invalid_token", N_("Your session is not valid; please log in again.")) from exc
     user = session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or _revoked(session, claims):
         raise unauthorized("invalid_token", N_("Your session is not valid; please log in again."))
     is_chat = claims["aud"] == AUD_CHAT or claims["aud"] == [AUD_CHAT]
     # Roles come from the account as it is now, not from the token, so a revoked role takes effect at once.
@@ -60,6 +60,13 @@ def principal_for_token(session: Session, token: str, audiences: list[str], lang
         conversation_id=claims.get("sid") if is_chat else None,
         language=language,
     )
+
+
+def _revoked(session: Session, claims: dict) -> bool:
+    # Only access tokens can be ended by logging out; other audiences skip the lookup.
+    if claims.get("aud") not in (AUD_ACCESS, [AUD_ACCESS]) or not claims.get("jti"):
+        return False
+    return session.get(RevokedToken, claims["jti"]) is not None
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

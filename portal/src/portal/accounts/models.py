@@ -54,3 +54,36 @@ class ChatConversation(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+
+
+class PendingAccount(Base):
+    """An account User Management created (§2) that its owner has not activated yet (§1).
+
+    The user account itself is made at activation, with the username and password its owner chooses;
+    until then nobody can log in with it. The row stays afterwards, pointing at the account it became.
+    """
+
+    __tablename__ = "pending_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employer.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    activated_at: Mapped[datetime | None]
+
+    employer: Mapped[Employer] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class RevokedToken(Base):
+    """An access token ended by logging out before it expired; kept until its own expiry."""
+
+    __tablename__ = "revoked_token"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

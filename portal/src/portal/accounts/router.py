@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from portal.accounts import service
+from portal.accounts import management, service
 from portal.accounts.dependencies import CurrentPrincipal, Principal, require
 from portal.accounts.permissions import Permission
 from portal.accounts.schemas import (
     AccessTokenResponse,
+    AccountCreateRequest,
+    AccountOut,
     ChatTokenRequest,
     ChatTokenResponse,
     EmployerOut,
@@ -19,10 +21,12 @@ from portal.accounts.schemas import (
     LoginResponse,
     MeResponse,
     MfaRequest,
+    SettingsUpdate,
 )
 from portal.accounts.security import signing_key
 from portal.db import get_session
 from portal.errors import forbidden
+from portal.mail.service import deliver_later
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -62,9 +66,29 @@ def chat_token(
     return ChatTokenResponse(token=token, conversation_id=conversation_id, expires_in=expires_in)
 
 
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request, principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """Ends this access token before it expires (log out, §3.3)."""
+    if principal.conversation_id is not None:
+        raise forbidden()  # a chat token is not a login session
+    service.revoke_token(session, request.headers["authorization"].partition(" ")[2].strip())
+    return Response(status_code=204)
+
+
 @router.get("/me", response_model=MeResponse)
 def me(principal: CurrentPrincipal) -> MeResponse:
     """The logged-in user, their roles, language and employer."""
+    return _me(principal)
+
+
+@router.patch("/me", response_model=MeResponse)
+def update_settings(body: SettingsUpdate, principal: CurrentPrincipal, session: SessionDep) -> MeResponse:
+    """The user's own settings (§3): language (nl, en) and light or dark mode, remembered on the account."""
+    service.update_settings(session, principal.user, language=body.language, theme=body.theme)
+    return _me(principal)
+
+
+def _me(principal: Principal) -> MeResponse:
     user = principal.user
     employer = EmployerOut(id=user.employer.id, name=user.employer.name) if user.employer else None
     return MeResponse(
@@ -76,3 +100,37 @@ def me(principal: CurrentPrincipal) -> MeResponse:
         theme=user.theme,
         employer=employer,
     )
+
+
+ManageAccounts = Annotated[Principal, Depends(require(Permission.manage_accounts))]
+
+
+def _account_out(view: management.AccountView, dry_run: bool = False) -> AccountOut:
+    return AccountOut(**vars(view), dry_run=dry_run)
+
+
+@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"])
+def list_accounts(principal: ManageAccounts, session: SessionDep) -> list[AccountOut]:
+    """The portal accounts of the caller's employer, activated or still pending (§2; User Management)."""
+    return [_account_out(view) for view in management.list_accounts(session, principal.employer_id)]
+
+
+@router.post("/accounts", response_model=AccountOut, status_code=201, tags=["accounts"])
+def create_account(
+    body: AccountCreateRequest,
+    principal: ManageAccounts,
+    session: SessionDep,
+    response: Response,
+    background: BackgroundTasks,
+    dry_run: Annotated[bool, Query(description="Validate only; nothing is created or sent")] = False,
+) -> AccountOut:
+    """A portal account for a colleague with one or more roles; its owner gets an e-mail to activate it (§2)."""
+    if principal.conversation_id is not None:
+        raise forbidden()  # accounts are created on the portal itself, not through a chat
+    new = management.NewAccount(full_name=body.full_name, email=body.email, roles=list(body.roles), language=body.language)
+    view = management.create_account(session, principal, new, dry_run=dry_run)
+    if dry_run:
+        response.status_code = 200
+    else:
+        deliver_later(background)
+    return _account_out(view, dry_run)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from portal.errors import N_, PortalProblemError, Problem
 
 
 class LoginRequest(BaseModel):
@@ -64,3 +70,55 @@ class MeResponse(BaseModel):
     language: str
     theme: str
     employer: EmployerOut | None
+
+
+# Deliberately loose: one @, something on each side, a dot in the domain. The e-mail itself proves the rest.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVALID_EMAIL = N_("Enter a valid e-mail address.")
+
+
+def _valid_email(value: str) -> str:
+    value = value.strip()
+    if not EMAIL_PATTERN.match(value):
+        raise PortalProblemError(Problem("invalid_email", INVALID_EMAIL, "email"))
+    return value
+
+
+Email = Annotated[str, Field(min_length=3, max_length=200), AfterValidator(_valid_email)]
+AccountRole = Literal["user_management", "hr", "finance"]
+
+
+def _some_roles(roles: list[str]) -> list[str]:
+    if not roles:
+        raise PortalProblemError(Problem("roles_required", N_("Choose at least one role."), "roles"))
+    return sorted(set(roles))
+Language = Literal["nl", "en"]
+
+
+class AccountCreateRequest(BaseModel):
+    """A portal account for a colleague (§2): name, e-mail address, one or more roles (R1)."""
+
+    full_name: str = Field(min_length=1, max_length=200)
+    email: Email
+    roles: Annotated[list[AccountRole], Field(max_length=3), AfterValidator(_some_roles)]
+    language: Language = Field(default="nl", description="Language of the e-mails and, later, of the portal")
+
+
+class AccountOut(BaseModel):
+    """An account of the employer; `username` is null until its owner activated it (status `pending`)."""
+
+    username: str | None
+    full_name: str
+    email: str
+    roles: list[str]
+    language: str
+    status: Literal["pending", "active", "inactive"]
+    created_at: datetime | None
+    dry_run: bool = False
+
+
+class SettingsUpdate(BaseModel):
+    """The user's own settings (§3): language (globe) and light or dark mode."""
+
+    language: Language | None = None
+    theme: Literal["light", "dark"] | None = None

@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import ChatConversation, LoginThrottle, User
+from portal.accounts.models import ChatConversation, LoginThrottle, RevokedToken, User
 from portal.accounts.security import (
     AUD_ACCESS,
     AUD_CHAT,
@@ -157,3 +157,34 @@ def chat_token_for(session: Session, user: User, conversation_id: str | None, ch
         lang=user.language,
     )
     return token, conversation.id, int(lifetime.total_seconds())
+
+
+LANGUAGES = ("nl", "en")
+THEMES = ("light", "dark")
+
+
+def update_settings(session: Session, user: User, language: str | None = None, theme: str | None = None) -> None:
+    """Stores the user's language (nl, en) and light or dark mode (§3); None leaves a setting as it is."""
+    if language in LANGUAGES:
+        user.language = language
+    if theme in THEMES:
+        user.theme = theme
+    session.commit()
+
+
+def revoke_token(session: Session, token: str) -> None:
+    """Refuses this access token from now on (log out), until it would have expired anyway."""
+    try:
+        claims = decode_token(token, [AUD_ACCESS])
+    except jwt.InvalidTokenError:
+        return  # expired or not ours: nothing left to end
+    jti = claims.get("jti")
+    if not jti:
+        return
+    now = _now()
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    if session.get(RevokedToken, jti) is None:
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC).replace(tzinfo=None)
+        session.add(RevokedToken(jti=jti, expires_at=expires_at))
+    session.commit()
+

@@ -62,6 +62,8 @@ LOGIN_NOTICES = {
     "invalid": N_("Your session is not valid; please log in again."),
     "login_expired": N_("Your login has expired; please start again."),
     "logged_out": N_("You have been logged out."),
+    "activated": N_("Your account has been activated. Log in with your username and password."),
+    "password_changed": N_("Your password has been changed. Log in with your new password."),
 }
 
 
@@ -191,8 +193,9 @@ def code_submit(request: Request, session: SessionDep, code: Annotated[str, Form
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])
-def logout(request: Request) -> Response:
-    """Clears the session cookie and returns to the login page."""
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the session's token on the server too (a copy of the cookie is useless), then the login page."""
+    service.revoke_token(session, request.cookies.get(SESSION_COOKIE, ""))
     return _login_redirect(request, "logged_out")
 
 
