@@ -91,6 +91,7 @@ def test_the_overview_lists_the_first_scheme_with_the_manuals_columns(signed_in:
         assert f">{header}<" in page.text or f">{header} <" in page.text, header
     # Per selected scheme: scheme 2's participants only when it is chosen.
     assert "2001685" not in rows_of(page)
+    assert 'id="export-link" href="/export"' in page.text  # the manual's "Exporteer medewerkers" (§4.2.4)
     assert '<option value="1" selected>' in page.text and '<option value="all">' in page.text
     scheme_2 = client.get("/participants", params={"scheme": "2"})
     assert "2001685" in rows_of(scheme_2) and "2001681" not in rows_of(scheme_2)

@@ -225,6 +225,8 @@ def overview(
         request, principal, "participants.html",
         schemes=schemes, query=query, listing=listing, pages=pages, all_schemes=ALL_SCHEMES,
         may_change=_allowed(principal, Permission.change_participants),
+        # The manual's "Exporteer medewerkers" button on the overview (§4.2.4); the export pages are their own.
+        may_export=_allowed(principal, Permission.export_participants),
         # The globe and the theme toggle come back to this very list, not to its first page.
         path=here, here=here,
     )
