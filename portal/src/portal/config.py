@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     chat_socket_url: str = "http://127.0.0.1:5005"
     # The rasa-webchat bundle installed by `npm ci` in web/; empty means web/node_modules in this checkout.
     webchat_js: Path | None = None
+    # Collective uploads (§4.4): limits on what is read, and a pause per row while processing so tests and
+    # demos can watch the status move (0 in production: processing runs as fast as it can).
+    collective_max_upload_bytes: int = 5_000_000
+    collective_max_rows: int = 5000
+    collective_row_delay_seconds: float = 0.0
     # Where users reach the portal: the links in e-mails point here.
     public_url: str = "http://127.0.0.1:8000"
     # E-mail goes out through SMTP when smtp_host is set; otherwise it stays in the outbox (`portal outbox`).

@@ -16,13 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from portal.accounts.pages import router as account_pages
-from portal.accounts.pages import router as account_pages
 from portal.accounts.router import router as accounts_router
 from portal.accounts.security import signing_key
 from portal.activation.pages import router as activation_pages
 from portal.activation.router import router as activation_router
-from portal.activation.pages import router as activation_pages
-from portal.activation.router import router as activation_router
+from portal.collective.pages import router as arrange_pages
+from portal.collective.router import router as collective_router
+from portal.collective.worker import worker as collective_worker
 from portal.db import get_session, get_sessionmaker
 from portal.desk.router import router as desk_pages
 from portal.documents.pages import router as document_pages
@@ -42,6 +42,7 @@ from portal.participants.pages import router as participant_pages
 from portal.participants.router import router as participants_router
 from portal.profile.pages import router as profile_pages
 from portal.profile.router import router as profile_router
+from portal.registration.router import router as registration_router
 from portal.support.pages import router as service_pages
 from portal.teams.credential import channel_service_key
 from portal.teams.router import router as teams_router
@@ -71,7 +72,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         applied = apply_due_mutations(session)
     log.info("portal ready; %d participant(s) brought up to date", applied)
     task = asyncio.create_task(_roll_over_forever())
+    collective_worker.start()  # picks up collective changes a stopped portal left behind
     yield
+    await collective_worker.stop()
     task.cancel()
 
 
@@ -116,8 +119,9 @@ def create_app() -> FastAPI:
         return response
     app.include_router(accounts_router)
     app.include_router(activation_router)
-    app.include_router(activation_router)
     app.include_router(participants_router)
+    app.include_router(registration_router)
+    app.include_router(collective_router)
     app.include_router(mutations_router)
     app.include_router(schemes_router)
     app.include_router(handoffs_router)
@@ -128,10 +132,9 @@ def create_app() -> FastAPI:
     app.include_router(desk_pages)
     app.include_router(account_pages)
     app.include_router(activation_pages)
-    app.include_router(account_pages)
-    app.include_router(activation_pages)
     app.include_router(participant_pages)
     app.include_router(changes_pages)
+    app.include_router(arrange_pages)
     app.include_router(export_pages)
     app.include_router(document_pages)
     app.include_router(profile_pages)

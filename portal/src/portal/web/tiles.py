@@ -65,7 +65,8 @@ TILES: tuple[Tile, ...] = (
 
 # Chapters whose pages come later (issue 5): they answer a friendly "coming soon" page for now.
 # Chapters that have their own pages now; the others still answer the "coming soon" page.
-HAS_PAGES = frozenset({"financial-documents", "legal-documents", "scheme", "profile", "service", "participants", "changes", "accounts"})
+HAS_PAGES = frozenset({"participants", "changes", "accounts",
+                       "financial-documents", "legal-documents", "scheme", "profile", "service", "arrange"})
 COMING_SOON = tuple(tile for tile in TILES if not tile.staff and tile.key not in HAS_PAGES)
 
 
