@@ -256,3 +256,73 @@ def test_codes_and_passwords_stay_out_of_logs_and_the_audit_trail(portal: Portal
     for secret in (code, STRONG, request_id):
         assert secret not in audit and secret not in log and secret not in stored
     assert "account_activated" in audit
+
+
+# --- the same steps on the pages ---------------------------------------------------------------------
+
+
+def test_the_login_page_leads_to_activation_and_recovery(portal: Portal) -> None:
+    with browser(portal, "nl") as web:
+        login = web.get("/login")
+        pages = {path: web.get(path) for path in ("/activate", "/recover/username", "/recover/password")}
+    for link in ('href="/activate"', 'href="/recover/username"', 'href="/recover/password"'):
+        assert link in login.text
+    assert "Eerste bezoek? Activeer uw account" in login.text
+    assert all(page.status_code == 200 and 'id="email"' in page.text for page in pages.values())
+
+
+def test_activation_on_the_pages_explains_each_mistake(portal: Portal) -> None:
+    email = new_account(portal)
+    with browser(portal, "nl") as web:
+        page = web.get("/activate")
+        sent = web.post("/activate", data={"csrf": csrf_of(page), "email": email})
+        code_page = web.get("/activate/code")
+        code = code_in(last_mail(portal, email))
+        wrong = web.post("/activate/code", data={"csrf": csrf_of(page), "code": other_code(code)})
+        right = web.post("/activate/code", data={"csrf": csrf_of(page), "code": code})
+        account = web.get("/activate/account")
+        differ = web.post("/activate/account", data={"csrf": csrf_of(page), "username": "pagina.noor", "password": STRONG, "password_repeat": STRONG + "x"})
+        weak = web.post("/activate/account", data={"csrf": csrf_of(page), "username": "pagina.noor", "password": "welkom123", "password_repeat": "welkom123"})
+        done = web.post("/activate/account", data={"csrf": csrf_of(page), "username": "pagina.noor", "password": STRONG, "password_repeat": STRONG})
+        login = web.get(done.headers["location"])
+        back = web.get("/activate/account")
+    assert sent.status_code == 303 and sent.headers["location"] == "/activate/code"
+    assert "Als er op dit e-mailadres een account op activering wacht" in code_page.text
+    assert wrong.status_code == 422 and "De code is onjuist." in wrong.text
+    assert right.status_code == 303 and right.headers["location"] == "/activate/account"
+    assert "Welkom, Noor Nieuwkomer" in account.text and 'id="password-strength"' in account.text
+    assert differ.status_code == 422 and "De twee wachtwoorden zijn niet gelijk." in differ.text
+    assert weak.status_code == 422 and "Dit wachtwoord is te makkelijk te raden." in weak.text and 'value="pagina.noor"' in weak.text
+    assert done.status_code == 303 and done.headers["location"] == "/login?m=activated"
+    assert "Uw account is geactiveerd." in login.text
+    assert back.status_code == 303 and back.headers["location"] == "/activate?m=expired"
+
+
+def test_an_unknown_address_on_the_pages_looks_the_same(portal: Portal) -> None:
+    known = new_account(portal)
+    activate(portal, known, "pagina.bekend")
+    answers = []
+    for email in (known, "onbekend.adres@voorbeeld.example"):
+        with browser(portal, "en") as web:
+            page = web.get("/recover/username")
+            answers.append(web.post("/recover/username", data={"csrf": csrf_of(page), "email": email}))
+    assert answers[0].status_code == answers[1].status_code == 200
+    assert "If an account has this e-mail address, we have sent its username to it." in answers[0].text
+    strip = lambda page: re.sub(r'value="[^"]*"', "", page.text)  # noqa: E731 - the CSRF tokens differ per browser
+    assert strip(answers[0]) == strip(answers[1])
+
+
+def test_a_password_reset_on_the_pages(portal: Portal) -> None:
+    email = new_account(portal, language="en")
+    activate(portal, email, "pagina.reset")
+    new_password = "Kaasschaaf-Molen-Wind-9"  # noqa: S105 - a test password
+    with browser(portal, "en") as web:
+        page = web.get("/recover/password")
+        web.post("/recover/password", data={"csrf": csrf_of(page), "email": email})
+        web.post("/recover/password/code", data={"csrf": csrf_of(page), "code": code_in(last_mail(portal, email))})
+        new = web.get("/recover/password/new")
+        done = web.post("/recover/password/new", data={"csrf": csrf_of(page), "password": new_password, "password_repeat": new_password})
+    assert 'id="new-password-form"' in new.text
+    assert done.status_code == 303 and done.headers["location"] == "/login?m=password_changed"
+    with portal.client() as client:
+        assert client.post("/api/auth/login", json={"username": "pagina.reset", "password": new_password}).status_code == 200
