@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = True
     smtp_from: str = "Werkgeversportaal <no-reply@werkgeversportaal.example>"
+    # How often mails that SMTP did not take yet are tried again (and, at start, the ones a restart left).
+    smtp_retry_seconds: float = 60.0
     # Activation and password reset codes (§1): valid this long, this many tries, this many mails per hour.
     verification_code_minutes: int = 15
     verification_code_attempts: int = 5

@@ -35,6 +35,7 @@ from portal.exports.router import router as exports_router
 from portal.handoffs.rasa import api_key as rasa_api_key
 from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
+from portal.mail.service import deliver_periodically
 from portal.mutations.pages import router as changes_pages
 from portal.mutations.router import router as mutations_router
 from portal.mutations.state import apply_due_mutations
@@ -72,10 +73,12 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         applied = apply_due_mutations(session)
     log.info("portal ready; %d participant(s) brought up to date", applied)
     task = asyncio.create_task(_roll_over_forever())
+    mail_task = asyncio.create_task(deliver_periodically())  # SMTP retries; nothing to do without SMTP
     collective_worker.start()  # picks up collective changes a stopped portal left behind
     yield
     await collective_worker.stop()
     task.cancel()
+    mail_task.cancel()
 
 
 def configure_logging() -> None:

@@ -1,12 +1,13 @@
 """Sending e-mail: written to the outbox table in the recipient's language, delivered by SMTP when configured.
 
 The request that sends a mail only adds a row; delivery runs after the response (a background task), so
-the answer takes as long whether or not a mail was sent, and a mail waiting for SMTP survives a restart
-(the next delivery picks it up).
+the answer takes as long whether or not a mail was sent. A mail SMTP did not take is tried again by
+`deliver_periodically` (started with the portal), also after a restart: the state is in the table.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import smtplib
 import ssl
@@ -69,6 +70,19 @@ def deliver_later(background: BackgroundTasks) -> None:
         background.add_task(deliver_pending)
 
 
+async def deliver_periodically() -> None:
+    """At start and then every `smtp_retry_seconds`: sends what waits (retries, and mails a restart left behind)."""
+    settings = get_settings()
+    if not smtp_configured(settings):
+        return
+    while True:
+        try:
+            await asyncio.to_thread(deliver_pending)
+        except Exception:  # a database hiccup must not end the retries
+            log.exception("mail delivery run failed")
+        await asyncio.sleep(settings.smtp_retry_seconds)
+
+
 def deliver_pending() -> int:
     """Sends every mail waiting for SMTP; returns how many went out. Failures are retried on a later run."""
     settings = get_settings()
@@ -107,8 +121,8 @@ def _message(settings: Settings, mail: OutboxMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="werkgeversportaal")
-    message["Content-Language"] = mail.language
     message.set_content(mail.body)
+    message["Content-Language"] = mail.language  # after set_content, which replaces every Content-* header
     return message
 
 
