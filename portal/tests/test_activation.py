@@ -15,8 +15,8 @@ import pyotp
 import pytest
 
 from tests.mailbox import code_in, last_mail, subject_of
-from tests.server import Portal
-from tests.test_web import browser, csrf_of
+from tests.server import DEMO_PASSWORD, Portal
+from tests.test_web import browser, csrf_of, log_in
 
 STRONG = "Tulpen-Fiets-Regen-42"
 _numbers = itertools.count(1)
@@ -326,3 +326,47 @@ def test_a_password_reset_on_the_pages(portal: Portal) -> None:
     assert done.status_code == 303 and done.headers["location"] == "/login?m=password_changed"
     with portal.client() as client:
         assert client.post("/api/auth/login", json={"username": "pagina.reset", "password": new_password}).status_code == 200
+
+
+def test_every_text_of_activation_accounts_and_mails_has_a_dutch_translation() -> None:
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from tests.test_web import PACKAGE
+
+    found = {
+        message
+        for folder in ("activation", "accounts", "mail")
+        for _, _, message, _, _ in extract_from_dir(str(PACKAGE / folder), method_map=[("**.py", "python")], keywords={"N_": None})
+        if isinstance(message, str)
+    }
+    with (PACKAGE / "locale" / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        translated = {m.id for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+    assert "Your verification code is: {code}" in found and "Choose at least one role." in found
+    assert found - translated == set()
+
+
+def test_an_api_client_links_the_authenticator_at_the_first_login(portal: Portal) -> None:
+    email = new_account(portal)
+    assert activate(portal, email, "api.eerste").status_code == 201
+    with portal.client("en") as client:
+        mfa_token = client.post("/api/auth/login", json={"username": "api.eerste", "password": STRONG}).json()["mfa_token"]
+        enrolment = client.post("/api/auth/totp-enrolment", json={"mfa_token": mfa_token})
+        secret = enrolment.json()["secret"]
+        logged_in = client.post("/api/auth/mfa", json={"mfa_token": mfa_token, "code": pyotp.TOTP(secret).now()})
+        me = client.get("/api/me", headers={"Authorization": f"Bearer {logged_in.json()['access_token']}"})
+        forged = client.post("/api/auth/totp-enrolment", json={"mfa_token": logged_in.json()["access_token"]})
+    assert enrolment.status_code == 200
+    assert enrolment.json()["otpauth_uri"].startswith("otpauth://totp/Werkgeversportaal:api.eerste?secret=" + secret)
+    assert logged_in.status_code == 200 and me.json()["username"] == "api.eerste"
+    assert forged.status_code == 401
+
+
+def test_an_enrolled_account_gets_no_secret_again(portal: Portal) -> None:
+    with browser(portal) as web:
+        log_in(web, portal, "demo.finance")  # a login on the pages links the authenticator app the first time
+    with portal.client("en") as client:
+        mfa_token = client.post("/api/auth/login", json={"username": "demo.finance", "password": DEMO_PASSWORD}).json()["mfa_token"]
+        again = client.post("/api/auth/totp-enrolment", json={"mfa_token": mfa_token})
+    assert again.status_code == 409
+    assert again.json()["errors"][0] == {"code": "already_enrolled", "field": None, "message": "An authenticator app is already linked to this account."}

@@ -16,6 +16,8 @@ PUBLIC |= {
     for path in ("activation/start", "activation/verify", "activation/complete", "recovery/username",
                  "recovery/password/start", "recovery/password/verify", "recovery/password/complete", "password-strength")
 }
+# The first login's authenticator link takes the password step's token, not a bearer token: tests/test_activation.py.
+PUBLIC |= {("POST", "/api/auth/totp-enrolment")}
 # Logging out ends the caller's own token, which the matrix's users go on using: tests/test_accounts.py.
 ENDS_THE_TOKEN = {("POST", "/api/auth/logout")}
 

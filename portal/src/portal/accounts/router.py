@@ -17,6 +17,8 @@ from portal.accounts.schemas import (
     ChatTokenRequest,
     ChatTokenResponse,
     EmployerOut,
+    EnrolmentRequest,
+    EnrolmentResponse,
     LoginRequest,
     LoginResponse,
     MeResponse,
@@ -43,6 +45,13 @@ def mfa(body: MfaRequest, session: SessionDep) -> AccessTokenResponse:
     """Step 2: the code from the authenticator app."""
     token, expires_in = service.verify_mfa(session, body.mfa_token, body.code)
     return AccessTokenResponse(access_token=token, expires_in=expires_in)
+
+
+@router.post("/auth/totp-enrolment", response_model=EnrolmentResponse)
+def totp_enrolment(body: EnrolmentRequest, session: SessionDep) -> EnrolmentResponse:
+    """Between step 1 and 2, the first time: the secret to link an authenticator app (the pages show it as a QR code)."""
+    secret, uri = service.enrolment_for_login(session, body.mfa_token)
+    return EnrolmentResponse(secret=secret, otpauth_uri=uri)
 
 
 @router.get("/auth/jwks")

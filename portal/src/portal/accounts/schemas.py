@@ -31,6 +31,19 @@ class MfaRequest(BaseModel):
     code: str = Field(min_length=1, max_length=10)
 
 
+class EnrolmentRequest(BaseModel):
+    """The token from the password step of a user who has not linked an authenticator app yet."""
+
+    mfa_token: str
+
+
+class EnrolmentResponse(BaseModel):
+    """What the QR code holds: the TOTP secret (base32) and its otpauth:// URI for an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+
+
 class AccessTokenResponse(BaseModel):
     """The access token for the API (bearer)."""
 

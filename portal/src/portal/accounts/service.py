@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pyotp
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,8 @@ from portal.audit.service import record
 from portal.config import get_settings
 from portal.errors import N_, PortalError, Problem, unauthorized
 
+TOTP_ISSUER = "Werkgeversportaal"
+ALREADY_ENROLLED = N_("An authenticator app is already linked to this account.")
 INVALID_LOGIN = N_("The username or password is incorrect.")
 LOCKED = N_("Too many failed attempts. Try again in 15 minutes.")
 
@@ -108,6 +111,28 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
     )
     session.commit()
     return access_token_for(user)
+
+
+def totp_enrolment(session: Session, user: User) -> tuple[str, str]:
+    """The TOTP secret and its otpauth:// URI (the QR code's content); a secret is made when there is none."""
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()
+        session.commit()
+    return user.totp_secret, pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def enrolment_for_login(session: Session, mfa_token: str) -> tuple[str, str]:
+    """After the password: the secret to link an authenticator app, only while none is linked yet (§1)."""
+    try:
+        claims = decode_token(mfa_token, [AUD_MFA])
+    except jwt.InvalidTokenError as exc:
+        raise unauthorized("invalid_mfa_token", N_("Your login has expired; please start again.")) from exc
+    user = session.get(User, int(claims["sub"]))
+    if user is None or not user.is_active:
+        raise unauthorized("invalid_mfa_token", N_("Your login has expired; please start again."))
+    if user.totp_enrolled_at is not None:
+        raise PortalError(409, Problem("already_enrolled", ALREADY_ENROLLED))
+    return totp_enrolment(session, user)
 
 
 def access_token_for(user: User) -> tuple[str, int]:

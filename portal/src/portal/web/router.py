@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import jwt
-import pyotp
 import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -52,7 +51,6 @@ from portal.web.tiles import COMING_SOON, Tile, tiles_for
 log = logging.getLogger("portal.web")
 router = APIRouter(include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
-TOTP_ISSUER = "Werkgeversportaal"
 LOGIN_PATH = "/login"
 CODE_PATH = "/login/code"
 
@@ -147,15 +145,12 @@ def _code_page(request: Request, session: Session, user: User, error: str | None
     context = anonymous_context(request, anonymous_language(request), anonymous_theme(request))
     enrolment = None
     if user.totp_enrolled_at is None:
-        if not user.totp_secret:
-            user.totp_secret = pyotp.random_base32()
-            session.commit()
-        uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+        secret, uri = service.totp_enrolment(session, user)
         qr = segno.make(uri, error="m")
         enrolment = {
             # White quiet zone even in dark mode: authenticator apps need the contrast.
             "qr_svg": qr.svg_inline(scale=5, dark="#000", light="#fff", title="QR code"),
-            "secret": " ".join(user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4)),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         }
     return render(request, "code.html", {**context, "enrolment": enrolment, "error": error}, status_code)
 
