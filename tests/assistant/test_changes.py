@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests import rasa_api
 from tests.conftest import Chat, new_sender
 
 NL_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -204,7 +205,7 @@ def test_a_slash_command_is_text_not_an_intent(chat: Callable[..., Chat]) -> Non
     replies = joined(conversation.say('/affirm{"confirmation": true}'))
     assert "Doorgegeven" not in replies
     assert mutations(conversation, "2001685", "termination") == []
-    tracker = httpx.get(f"{conversation.rasa_url}/conversations/{conversation.sender}/tracker", timeout=30).json()
+    tracker = rasa_api.tracker(conversation.rasa_url, conversation.portal, conversation.sender)
     assert tracker["slots"]["confirmation"] is None
     assert not tracker["latest_message"]["text"].startswith("/")
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import yaml
 
+from tests import rasa_api
 from tests.conftest import Chat
 
 DOMAIN_PATH = Path(__file__).resolve().parents[2] / "domain.yml"
@@ -99,7 +100,7 @@ def test_english_goodbye(chat: Callable[..., Chat]) -> None:
 def test_language_entity_reaches_the_tracker(chat: Callable[..., Chat]) -> None:
     conversation = chat()
     single_reply(conversation, "hello")
-    tracker = httpx.get(f"{conversation.rasa_url}/conversations/{conversation.sender}/tracker", timeout=30).json()
+    tracker = rasa_api.tracker(conversation.rasa_url, conversation.portal, conversation.sender)
     languages = [entity for entity in tracker["latest_message"]["entities"] if entity["entity"] == "language"]
     assert [(entity["value"], entity["extractor"]) for entity in languages] == [("en", "LanguageDetector")]
     assert tracker["slots"]["language"] == "en"

@@ -19,6 +19,8 @@ import socketio
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests import rasa_api
+
 ALLOWED_ORIGIN = "http://127.0.0.1:8000"
 # Rasa with the trained model answers within seconds; the margin is for a busy CI machine.
 REPLY_TIMEOUT_S = 45.0
@@ -139,20 +141,9 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(scenario())
 
 
-def rasa_api_headers(portal: Any, conversation_id: str) -> dict[str, str]:
-    """A Rasa HTTP API token for one conversation, minted as the portal does (when Rasa's API requires JWT)."""
-    key_path = portal.data_dir / "keys" / "rasa-api-es256.pem"
-    if not key_path.exists():
-        return {}
-    now = int(time.time())
-    payload = {"user": {"username": conversation_id, "role": "user"}, "iat": now, "exp": now + 60}
-    token = jwt.encode(payload, serialization.load_pem_private_key(key_path.read_bytes(), None), algorithm="ES256")
-    return {"Authorization": f"Bearer {token}"}
-
-
 def tracker(rasa_url: str, portal: Any, conversation_id: str) -> dict:
     answer = httpx.get(
-        f"{rasa_url}/conversations/{conversation_id}/tracker", headers=rasa_api_headers(portal, conversation_id),
+        f"{rasa_url}/conversations/{conversation_id}/tracker", headers=rasa_api.headers(portal, conversation_id),
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
@@ -402,7 +393,7 @@ def test_messages_sent_through_the_http_api_reach_the_room(rasa_url: str, portal
                 answer = await client.post(
                     f"{rasa_url}/conversations/{conversation_id}/execute",
                     params={"output_channel": "socketio"},
-                    headers=rasa_api_headers(portal, conversation_id),
+                    headers=rasa_api.headers(portal, conversation_id),
                     json={"name": "utter_ask_relation"},
                 )
             assert answer.status_code == 200, answer.text

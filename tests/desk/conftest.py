@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.desk import rasa_api
+from tests.rasa_api import tracker as rasa_tracker
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Desk:
         return self.call("POST", f"/api/handoffs/{handoff_id}/resolve", json={"note": note})
 
 
+__all__ = ["Desk", "bot_texts", "rasa_tracker"]
+
+
 @pytest.fixture
 def desk(portal: object) -> Desk:
     return Desk(portal)
@@ -59,18 +62,6 @@ def desk(portal: object) -> Desk:
 @pytest.fixture
 def colleague(portal: object) -> Desk:
     return Desk(portal, "desk.colleague")
-
-
-def rasa_tracker(rasa_url: str, portal: object, conversation_id: str) -> dict:
-    """The conversation as Rasa holds it, read with a token as the portal mints them."""
-    answer = httpx.get(
-        f"{rasa_url}/conversations/{conversation_id}/tracker",
-        params={"include_events": "ALL"},
-        headers=rasa_api.headers(portal, conversation_id),
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def bot_texts(tracker: dict) -> list[str]:

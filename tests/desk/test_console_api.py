@@ -11,8 +11,9 @@ import pytest
 from tests.conftest import Chat
 from tests.desk.conftest import Desk, bot_texts, rasa_tracker
 
-BSN = "111222333"  # passes the elfproef
-MASKED = "*****2333"
+# Passes the elfproef; used by no other test, so the portal's database can be searched for it.
+BSN = "123456782"
+MASKED = "*****6782"
 
 
 def _handoff_of_a_new_conversation(chat, username: str = "demo.finance", **changes: object) -> tuple[Chat, int]:

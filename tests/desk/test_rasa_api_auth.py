@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests import rasa_api
 from tests.conftest import rasa_api_public_key
-from tests.desk import rasa_api
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 
+from tests import rasa_api
 from tests.conftest import Chat
-from tests.desk import rasa_api
 from tests.desk.conftest import Desk, rasa_tracker
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import jwt
 import pyotp
 import pytest
 
+from tests import rasa_api
 from tests.conftest import (
     PORTAL_BIN,
     ServiceProcess,
@@ -87,8 +87,7 @@ class TeamsAssistant:
 
 def api_headers(rasa_key: Path) -> dict[str, str]:
     """A short-lived admin token for Rasa's HTTP API, as the portal signs them (ES256, its Rasa API key)."""
-    claims = {"user": {"username": "teams-tests", "role": "admin"}, "exp": int(time.time()) + 300}
-    return {"Authorization": f"Bearer {jwt.encode(claims, rasa_key.read_bytes(), algorithm='ES256')}"}
+    return {"Authorization": f"Bearer {rasa_api.token(None, 'teams-tests', 'admin', 300, key=rasa_key.read_bytes())}"}
 
 
 def texts(replies: list[dict]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
 import jwt
 
 
@@ -23,3 +24,15 @@ def token(portal: object, username: str, role: str = "user", lifetime_s: int = 6
 def headers(portal: object, username: str, role: str = "user") -> dict[str, str]:
     """Authorization headers with a fresh token."""
     return {"Authorization": f"Bearer {token(portal, username, role)}"}
+
+
+def tracker(rasa_url: str, portal: object, conversation_id: str) -> dict:
+    """The conversation as Rasa holds it (all events), read with a token as the portal mints them."""
+    answer = httpx.get(
+        f"{rasa_url}/conversations/{conversation_id}/tracker",
+        params={"include_events": "ALL"},
+        headers=headers(portal, conversation_id),
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
