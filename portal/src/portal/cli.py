@@ -25,9 +25,9 @@ def alembic_config() -> Config:
 
 
 def migrate() -> None:
-    """Brings the database schema to the newest migration (every head: chapters add their tables in parallel branches)."""
+    """Brings the database schema to the newest migration."""
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(), "heads")
+    command.upgrade(alembic_config(), "head")
 
 
 def is_seeded() -> bool:
