@@ -257,6 +257,9 @@ def _progress_reporter(session: Session, change: CollectiveChange, stopping: Cal
             # Nothing else is written in this session before the rows are applied, so committing is safe.
             change.progress = done
             session.commit()
+            # Sessions keep objects after a commit (expire_on_commit=False); the rows still to be checked
+            # must see what changed meanwhile (a participant who left service), not the state at the start.
+            session.expire_all()
             last = time.monotonic()
 
     return report
