@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa would otherwise send usage telemetry to the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package
+.PHONY: outbox chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package
 
 help:
 	@echo "make run    install what is missing, train when needed, seed the database, start everything"
@@ -94,6 +94,10 @@ totp: $(STAMPS)/portal
 	@$(PORTAL_VENV)/bin/python -c "import pyotp, sys; from portal.seed import ACCOUNTS; \
 	  s = {a.username: a.totp_secret for a in ACCOUNTS}; u = '$(ACCOUNT)'; \
 	  print(pyotp.TOTP(s[u]).now()) if u in s else sys.exit('ACCOUNT must be one of: ' + ', '.join(s))"
+
+# The e-mails the portal sent (no mail leaves a dev machine unless PORTAL_SMTP_HOST is set): `make outbox ARGS="--last"`.
+outbox: db
+	@$(PORTAL_VENV)/bin/portal outbox $(ARGS)
 
 # Chat in the terminal as a demo user (needs `make run` in another terminal).
 chat: $(STAMPS)/portal
