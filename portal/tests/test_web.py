@@ -144,6 +144,9 @@ def test_tiles_follow_the_roles(signed_in) -> None:
     assert {"financial-documents", "scheme", "legal-documents", "profile", "service"} <= finance
     assert hr_only | {"financial-documents"} <= hrfin
     assert "accounts" not in hrfin and "accounts" not in finance
+    # §8: Service & contact opens in a new tab.
+    service_link = re.search(r'data-tile="service">\s*<a ([^>]*)>', signed_in("demo.hr")[1].text)
+    assert service_link and 'target="_blank"' in service_link.group(1)
 
 
 def test_a_chapter_the_role_does_not_allow_is_refused(signed_in) -> None:

@@ -20,6 +20,8 @@ class Tile:
     icon: str
     permission: Permission | None
     staff: bool = False
+    # The manual's §8: Service & contact opens in a new browser tab.
+    new_tab: bool = False
 
     def visible_to(self, principal: Principal) -> bool:
         """Employer tiles for employer users with the permission; staff tiles for staff with it."""
@@ -57,7 +59,7 @@ TILES: tuple[Tile, ...] = (
          Permission.manage_accounts),
     Tile("service", "/service", N_("Service & contact"),
          N_("Frequently asked questions and how to reach us."), "help",
-         None),
+         None, new_tab=True),
     Tile("desk", "/desk", N_("Service desk"),
          N_("Conversations the assistant handed over to a person."), "headset",
          Permission.handle_handoffs, staff=True),
