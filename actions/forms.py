@@ -52,6 +52,9 @@ INTERRUPTIONS = {
     "lookup_participant": "utter_lookup_in_portal",
     "out_of_scope": "utter_out_of_scope",
     "thankyou": "utter_youre_welcome",
+    "ask_export": "utter_ask_export",
+    "ask_documents": "utter_ask_documents",
+    "ask_account_creation": "utter_ask_account_creation",
 }
 CONFIDENT = 0.8
 MAX_CANDIDATES = 5

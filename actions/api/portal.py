@@ -89,6 +89,14 @@ class PortalClient:
         """One participant's details (404 for a number of another employer or none at all)."""
         return await self._call("GET", f"/api/participants/{number}")
 
+    async def individual_changes(self) -> PortalAnswer:
+        """Per participant the latest submitted change ('Ingediende wijzigingen individueel')."""
+        return await self._call("GET", "/api/changes/individual")
+
+    async def collective_changes(self) -> PortalAnswer:
+        """The employer's collective uploads, newest first, with status and progress."""
+        return await self._call("GET", "/api/changes/collective")
+
     async def submit(
         self, kind: str, number: str, body: dict[str, Any], *, dry_run: bool, idempotency_key: str | None = None
     ) -> PortalAnswer:
