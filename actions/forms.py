@@ -56,6 +56,8 @@ INTERRUPTIONS = {
     "ask_documents": "utter_ask_documents",
     "ask_account_creation": "utter_ask_account_creation",
 }
+# A FAQ question (retrieval intent faq/<topic>) is answered with the ResponseSelector's pick.
+FAQ_INTENT = "faq"
 CONFIDENT = 0.8
 MAX_CANDIDATES = 5
 MAX_FAILURES = 2
@@ -86,6 +88,20 @@ YES_WORDS = frozenset({
     "graag", "bevestig", "bevestigen", "top", "yes", "yep", "yeah", "yup", "sure", "ok", "oke", "oké", "okay",
     "okee", "submit", "confirm", "confirmed", "right", "absolutely", "perfect", "go",
 })
+
+
+def faq_response(tracker: Tracker) -> str | None:
+    """The `utter_faq/<topic>` response the ResponseSelector chose for the latest message, if any."""
+    selector = tracker.latest_message.get("response_selector") or {}
+    chosen = selector.get(FAQ_INTENT) or selector.get("default") or {}
+    return (chosen.get("response") or {}).get("utter_action") or None
+
+
+def interruption_response(tracker: Tracker, intent_name: str) -> str | None:
+    """The response that answers a question asked in the middle of a form, or None for other intents."""
+    if intent_name == FAQ_INTENT:
+        return faq_response(tracker)
+    return INTERRUPTIONS.get(intent_name)
 
 
 def explicit_yes(text: str) -> bool:
@@ -148,8 +164,9 @@ class ChangeFormValidation(FormValidationAction, ABC):
         if tracker.active_loop_name and name in LEAVING_INTENTS and confidence >= CONFIDENT:
             return []
         values = [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") != "language"]
-        if requested and name in INTERRUPTIONS and confidence >= CONFIDENT and not values:
-            dispatcher.utter_message(response=INTERRUPTIONS[name])
+        answer = interruption_response(tracker, name)
+        if requested and answer and confidence >= CONFIDENT and not values:
+            dispatcher.utter_message(response=answer)
             return [SlotSet(requested, None)]
         try:
             events = await super().run(dispatcher, tracker, domain)
