@@ -65,8 +65,11 @@ class LanguageResult:
     intent_accuracy: float
     entity_macro_f1: float | None
     entity_micro_f1: float | None
+    # Which FAQ answer the ResponseSelector picks (no target of its own; shown to spot confused topics).
+    response_macro_f1: float | None = None
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def intent_target_met(self) -> bool:
@@ -141,22 +144,28 @@ def _labels(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def read_result(language: str, examples: int, output: Path) -> LanguageResult:
+def read_result(language: str, output: Path) -> LanguageResult:
     """Reads Rasa's intent and entity reports of one language's cross-validation."""
     intent_report = json.loads((output / "intent_report.json").read_text())
     entity_file = output / f"{ENTITY_EXTRACTOR}_report.json"
     entity_report = json.loads(entity_file.read_text()) if entity_file.exists() else {}
     entity_micro = entity_report.get("micro avg", entity_report.get("weighted avg"))
+    response_file = output / "response_selection_report.json"
+    response_report = json.loads(response_file.read_text()) if response_file.exists() else {}
+    intents = _labels(intent_report)
     return LanguageResult(
         language=language,
-        examples=examples,
+        # Cross-validation tests every example exactly once, so the supports add up to all examples.
+        examples=sum(row["support"] for row in intents.values()),
         intent_macro_f1=round(intent_report["macro avg"]["f1-score"], 4),
         intent_weighted_f1=round(intent_report["weighted avg"]["f1-score"], 4),
         intent_accuracy=round(intent_report["accuracy"], 4),
         entity_macro_f1=round(entity_report["macro avg"]["f1-score"], 4) if entity_report else None,
         entity_micro_f1=round(entity_micro["f1-score"], 4) if entity_micro else None,
-        intents=_labels(intent_report),
+        response_macro_f1=round(response_report["macro avg"]["f1-score"], 4) if response_report else None,
+        intents=intents,
         entities=_labels(entity_report),
+        responses=_labels(response_report),
     )
 
 
@@ -212,6 +221,21 @@ def render_markdown(results: list[LanguageResult], folds: int, generated: str, m
             lines.append(
                 f"| {name} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['support']} |"
             )
+        if r.responses:
+            lines += [
+                "",
+                f"## {r.language}: FAQ answers picked by the ResponseSelector "
+                f"(macro F1 {_format_f1(r.response_macro_f1)}, worst first)",
+                "",
+                "| answer | F1 | precision | recall | support | confused with |",
+                "|---|---:|---:|---:|---:|---|",
+            ]
+            for name, row in sorted(r.responses.items(), key=lambda item: (item[1]["f1"], item[0])):
+                confused = ", ".join(f"{k} ({v})" for k, v in row["confused_with"].items())
+                lines.append(
+                    f"| {name} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} "
+                    f"| {row['support']} | {confused} |"
+                )
     lines += ["", "Rasa's own reports and the misclassified examples: `reports/nlu/<language>/`.", ""]
     return "\n".join(lines)
 
@@ -249,27 +273,31 @@ def main() -> None:
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
     # Rewrites latest.md/json from the per-language reports already in --out, without training.
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--note", default="", help="a line added under the report's header (what data was measured)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for noisy in ("rasa", "tensorflow", "absl", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     started = time.monotonic()
-    config = TrainingDataImporter.load_from_dict(config_path=str(args.config)).get_config()
-    halves = split_by_language(load_nlu_data(args.data, args.domain, args.config))
-    results = []
-    for language in args.languages:
-        data = halves[language]
-        logger.info("Cross-validating %s: %d examples, %d folds...", language, len(data.training_examples), args.folds)
-        output = args.out / language
-        if not args.report_only:
-            run_cross_validation(config, data, args.folds, output)
-        results.append(read_result(language, len(data.training_examples), output))
+    if not args.report_only:
+        config = TrainingDataImporter.load_from_dict(config_path=str(args.config)).get_config()
+        halves = split_by_language(load_nlu_data(args.data, args.domain, args.config))
+        for language in args.languages:
+            data = halves[language]
+            count = len(data.training_examples)
+            logger.info("Cross-validating %s: %d examples, %d folds...", language, count, args.folds)
+            run_cross_validation(config, data, args.folds, args.out / language)
+    results = [read_result(language, args.out / language) for language in args.languages]
 
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     minutes = (time.monotonic() - started) / 60
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.md").write_text(render_markdown(results, args.folds, generated, minutes))
+    markdown = render_markdown(results, args.folds, generated, minutes)
+    if args.note:
+        header, rest = markdown.split("\n\n", 1)
+        markdown = f"{header}\n\n> {args.note}\n\n{rest}"
+    (args.out / "latest.md").write_text(markdown)
     summary = {
         "generated": generated,
         "folds": args.folds,
