@@ -104,7 +104,7 @@ def test_guidance_names_the_portal_page(chat: Callable[..., Chat]) -> None:
     conversation = chat("demo.hr")
     assert "/arrange" in joined(conversation.say("hoe meld ik een nieuwe deelnemer aan"))
     assert "/export" in joined(conversation.say("how do I export my participants to excel"))
-    assert "/documents/" in joined(conversation.say("waar vind ik de premienota"))
+    assert "/documents/" in joined(conversation.say("waar staan de juridische documenten van onze regeling"))
     assert "/accounts/new" in joined(conversation.say("how do I create an account for a colleague"))
 
 
