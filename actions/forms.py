@@ -52,9 +52,6 @@ INTERRUPTIONS = {
     "lookup_participant": "utter_lookup_in_portal",
     "out_of_scope": "utter_out_of_scope",
     "thankyou": "utter_youre_welcome",
-    "ask_export": "utter_ask_export",
-    "ask_documents": "utter_ask_documents",
-    "ask_account_creation": "utter_ask_account_creation",
 }
 # A FAQ question (retrieval intent faq/<topic>) is answered with the ResponseSelector's pick.
 FAQ_INTENT = "faq"

@@ -45,11 +45,17 @@ def reason_for(tracker: Tracker) -> str:
 
 
 async def hand_off(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, portal_message: str | None = None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str,
+    portal_message: str | None = None,
+    explain: bool = True,
 ) -> list[EventType]:
-    """Explains, creates the handoff in the portal, and pauses the conversation for the colleague."""
+    """Explains (unless the user just asked for it), creates the handoff in the portal, and pauses the conversation."""
     portal_message = portal_message or tracker.get_slot("portal_message")
-    if reason in PORTAL_EXPLAINS and portal_message:
+    if not explain:
+        pass
+    elif reason in PORTAL_EXPLAINS and portal_message:
         dispatcher.utter_message(response="utter_portal_refused", portal_message=portal_message)
     elif reason in EXPLANATIONS:
         dispatcher.utter_message(response=EXPLANATIONS[reason])

@@ -240,14 +240,27 @@ def test_a_value_that_fails_twice_is_handed_over(chat: Callable[..., Chat]) -> N
     assert mutations(conversation, "2001685", "termination") == []
 
 
-def test_two_misunderstandings_in_a_row_are_handed_over(chat: Callable[..., Chat]) -> None:
+def test_two_misunderstandings_in_a_row_offer_a_colleague_and_yes_hands_over(chat: Callable[..., Chat]) -> None:
     conversation = chat("demo.hr")
     conversation.say("hallo")
     first = joined(conversation.say("qzxv wplk"))
     second = joined(conversation.say("brrmf trzk"))
     assert "anders zeggen" in first
-    assert "servicedesk" in second
+    assert "Zal ik u doorverbinden" in second
+    assert handoffs(conversation) == [], "an offer is not a handoff yet"
+    conversation.say("ja")
     assert [h["reason"] for h in handoffs(conversation)] == ["not_understood"]
+
+
+def test_no_to_the_offered_colleague_keeps_the_assistant(chat: Callable[..., Chat]) -> None:
+    conversation = chat("demo.hr")
+    conversation.say("hello, good morning")
+    conversation.say("qzxv wplk")
+    assert "service desk" in joined(conversation.say("brrmf trzk"))
+    assert {b["payload"] for b in conversation.buttons()} == {"yes", "no"}
+    assert "put it differently" in joined(conversation.say("no"))
+    assert handoffs(conversation) == []
+    assert "nothing waiting to be confirmed" in joined(conversation.say("yes")), "the offer is answered only once"
 
 
 def test_the_handoff_transcript_never_holds_a_full_bsn(chat: Callable[..., Chat]) -> None:
