@@ -35,7 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
         "salary": "salaris/deeltijd", "new_participants": "nieuwe deelnemers",
     },
     "en": {
-        "active": "active", "dormant": "deferred (slaper)",
+        "active": "active", "dormant": "dormant (slaper)",
         "new_participation": "registration", "salary_change": "salary/part-time change",
         "termination": "termination", "family_member": "partner/child", "intermediary_change": "advisor change",
         "received": "received", "processed": "processed", "additional_checks": "additional checks",

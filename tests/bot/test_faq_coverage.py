@@ -36,7 +36,7 @@ TIPS = [
      "missing_participant", ["Ingediende wijzigingen individueel", "contact op met Allianz"],
      ["Submitted changes individual", "contact Allianz"]),
     ("Op deelnemers met de status 'slaper', kunt u geen wijzigingen doorvoeren", "sleeper", ["slaper", "geen wijzigingen"],
-     ["sleeper", "can't"]),
+     ["Dormant", "slaper", "can't"]),
     ("U kunt een salariswijziging doorgeven met een wijzigingsdatum tot drie maanden in de toekomst", "change_horizon",
      ["drie maanden in de toekomst", "drie maanden in het verleden"], ["three months in the future", "three months in the past"]),
     ("De datumnotatie is afhankelijk van uw browser instellingen!", "date_format", ["dd/mm/jjjj", "mm/dd/jjjj", "browser"],
