@@ -224,8 +224,15 @@ class ActionCheckChangeStatus(Action):
             dispatcher.utter_message(response="utter_status_forbidden")
             return
         collective = await client.collective_changes()
-        changes = newest_first(individual.body or []) if individual.ok else []
-        uploads = [u for u in (collective.body or []) if u.get("status") in COLLECTIVE_IN_PROGRESS] if collective.ok else []
+        if collective.status == 403:
+            dispatcher.utter_message(response="utter_status_forbidden")
+            return
+        if not (individual.ok and collective.ok):
+            # An empty list here would read as "nothing submitted"; say the portal did not answer instead.
+            dispatcher.utter_message(response="utter_portal_unavailable")
+            return
+        changes = newest_first(individual.body or [])
+        uploads = [u for u in (collective.body or []) if u.get("status") in COLLECTIVE_IN_PROGRESS]
         if not changes and not uploads:
             dispatcher.utter_message(response="utter_status_nothing")
             return
