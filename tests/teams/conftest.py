@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
 
 from tests import rasa_api
@@ -41,7 +40,6 @@ class TeamsAssistant:
     portal: object
     microsoft: Microsoft
     rasa_key: Path
-    steps_used: dict[str, int] = field(default_factory=dict)
 
     @property
     def webhook(self) -> str:
@@ -74,15 +72,10 @@ class TeamsAssistant:
     def next_code(self, username: str) -> str:
         """A TOTP code the portal has not seen for this user yet (a code counts once only).
 
-        The user logs in first (current step), if not yet, so their access token is kept; the code is
-        the next step's, accepted for clock drift; a later link of the same user waits for a newer step.
+        The user logs in first, if not yet, so their access token is kept and its code counted too.
         """
         self.portal.login(username)
-        used = self.steps_used.get(username, 0)
-        while (step := int(time.time() // 30) + 1) <= used:
-            time.sleep(1)
-        self.steps_used[username] = step
-        return pyotp.TOTP(portal_test_server.SECRETS[username]).at(step * 30)
+        return self.portal.totp_code(username)
 
 
 def api_headers(rasa_key: Path) -> dict[str, str]:

@@ -96,6 +96,7 @@ def _email_page(request: Request, flow: Flow, m: str | None = None) -> Response:
 
 def _email_submit(request: Request, flow: Flow, session: Session, background: BackgroundTasks, email: str) -> Response:
     try:
+        _valid_email_or_error(email)
         code_request = flow.start(session, email)
     except PortalError as exc:
         return render(request, "verify_email.html", _context(request, flow=flow, errors=_messages(request, exc), email=email), 422)
@@ -143,10 +144,6 @@ def activate_submit(
     request: Request, session: SessionDep, background: BackgroundTasks, email: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Sends the code (or, for an unknown address, nothing: the next page looks the same)."""
-    try:
-        _valid_email_or_error(email)
-    except PortalError as exc:
-        return render(request, "verify_email.html", _context(request, flow=ACTIVATION_FLOW, errors=_messages(request, exc), email=email), 422)
     return _email_submit(request, ACTIVATION_FLOW, session, background, email)
 
 
@@ -241,10 +238,6 @@ def reset_submit(
     request: Request, session: SessionDep, background: BackgroundTasks, email: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     """Sends the code (or nothing, for an address without an account)."""
-    try:
-        _valid_email_or_error(email)
-    except PortalError as exc:
-        return render(request, "verify_email.html", _context(request, flow=RESET_FLOW, errors=_messages(request, exc), email=email), 422)
     return _email_submit(request, RESET_FLOW, session, background, email)
 
 

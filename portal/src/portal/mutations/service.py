@@ -76,7 +76,8 @@ def _problems(session: Session, request: MutationRequest, participant: Participa
     return problems
 
 
-def _replayed(session: Session, employer_id: int, key: str, fingerprint: str) -> Mutation | None:
+def replayed(session: Session, employer_id: int, key: str, fingerprint: str) -> Mutation | None:
+    """The mutation made earlier with this Idempotency-Key; 422 when the key came with another request."""
     existing = session.scalar(
         select(Mutation).where(Mutation.employer_id == employer_id, Mutation.idempotency_key == key)
     )
@@ -107,7 +108,7 @@ def submit(
     kind = rules.type_of(request)
     fingerprint = request_fingerprint(number, kind.value, json.dumps(request.model_dump(mode="json"), sort_keys=True))
     if idempotency_key and not dry_run:
-        existing = _replayed(session, employer_id, idempotency_key, fingerprint)
+        existing = replayed(session, employer_id, idempotency_key, fingerprint)
         if existing is not None:
             return to_response(existing), False
     audit = {
@@ -176,7 +177,7 @@ def submit(
     except IntegrityError:
         # Two requests with the same key at once: the other one won; answer with its mutation.
         session.rollback()
-        existing = _replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
+        existing = replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
         if existing is None:
             raise
         return to_response(existing), False

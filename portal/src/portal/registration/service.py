@@ -18,11 +18,11 @@ from portal.accounts.dependencies import Principal
 from portal.accounts.security import request_fingerprint
 from portal.audit.service import record
 from portal.employers.models import Scheme
-from portal.errors import N_, PortalError, Problem
+from portal.errors import PortalError
 from portal.mutations import rules as mutation_rules
 from portal.mutations.models import Channel, Mutation, MutationStatus, MutationType
 from portal.mutations.schemas import MutationResponse
-from portal.mutations.service import to_response
+from portal.mutations.service import replayed, to_response
 from portal.mutations.state import recompute
 from portal.participants.bsn import normalize_bsn
 from portal.participants.models import Participant, ParticipantStatus
@@ -110,22 +110,6 @@ def create(
     return mutation
 
 
-def _replayed(session: Session, employer_id: int, key: str, fingerprint: str) -> Mutation | None:
-    existing = session.scalar(
-        select(Mutation).where(Mutation.employer_id == employer_id, Mutation.idempotency_key == key)
-    )
-    if existing is not None and existing.request_fingerprint != fingerprint:
-        raise PortalError(
-            422,
-            Problem(
-                "idempotency_key_reused",
-                N_("This Idempotency-Key was already used for a different request."),
-                "Idempotency-Key",
-            ),
-        )
-    return existing
-
-
 def _preview(request: NewParticipantRequest, scheme: Scheme, reasons: list[str], channel: str) -> MutationResponse:
     return MutationResponse(
         id=None,
@@ -152,7 +136,7 @@ def register(
     employer_id = principal.employer_id
     fingerprint = request_fingerprint("new_participation", json.dumps(request.model_dump(mode="json"), sort_keys=True))
     if idempotency_key and not dry_run:
-        existing = _replayed(session, employer_id, idempotency_key, fingerprint)
+        existing = replayed(session, employer_id, idempotency_key, fingerprint)
         if existing is not None:
             return to_response(existing), False
     audit = {
@@ -188,7 +172,7 @@ def register(
         except IntegrityError:
             # Another registration took the number, or the same key won a race: look again.
             session.rollback()
-            existing = _replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
+            existing = replayed(session, employer_id, idempotency_key, fingerprint) if idempotency_key else None
             if existing is not None:
                 return to_response(existing), False
             if attempt == NUMBER_ATTEMPTS - 1:
