@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa would otherwise send usage telemetry to the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: outbox chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package nlu-report
+.PHONY: outbox chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package nlu-report bench
 
 help:
 	@echo "make run    install what is missing, train when needed, seed the database, start everything"
@@ -129,6 +129,11 @@ test: lint validate test-portal test-assistant
 # writes reports/nlu/latest.md and latest.json and says loudly when a target is missed; a report, never a failure.
 nlu-report: $(STAMPS)/assistant
 	$(ASSISTANT_VENV)/bin/python scripts/nlu_report.py --folds $(or $(FOLDS),3)
+
+# The four benchmarks of issue 7 (conversation turns vs a stock bot, portal, workbooks, training), one summary at
+# the end; `make bench QUICK=1` is a short smoke run, `make bench RECORD=1` appends the summary to bench/RESULTS.md.
+bench: install train
+	$(PORTAL_VENV)/bin/python bench/run_all.py $(if $(QUICK),--quick) $(if $(RECORD),--record)
 
 # --- maintenance --------------------------------------------------------------------------------
 
