@@ -611,13 +611,14 @@ class Profiler:
 
 
 def frame_package(frame: str) -> str:
-    """The library or project part a py-spy frame 'function (path:line)' belongs to."""
+    """The library or project part a py-spy frame 'function (package/module.py:line)' belongs to."""
     path = frame.rpartition("(")[2].rstrip(")").rpartition(":")[0]
     if "site-packages/" in path:
-        return path.split("site-packages/")[1].split("/")[0].removesuffix(".py")
-    if path.startswith(str(REPO_ROOT)):
-        return path[len(str(REPO_ROOT)) + 1:].split("/")[0]
-    return "stdlib:" + Path(path).stem if path else "?"
+        path = path.split("site-packages/")[1]
+    elif path.startswith(str(REPO_ROOT)):
+        path = path[len(str(REPO_ROOT)) + 1:]
+    # py-spy names a library's file from its package ('jsonschema/validators.py'), a stdlib module by its file.
+    return path.split("/")[0] if "/" in path else f"stdlib:{Path(path).stem}" if path else "?"
 
 
 def summarise_profile(collapsed: str, top: int = 25) -> str:
