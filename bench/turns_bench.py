@@ -195,6 +195,23 @@ class OurStack:
             service.stop()
 
 
+class ExternalStack:
+    """A stack started elsewhere (e.g. the scaled setup): only its URLs; its data is not reset between levels."""
+
+    def __init__(self, rasa_url: str, portal_url: str) -> None:
+        self.rasa_url, self.portal_url = rasa_url.rstrip("/"), portal_url.rstrip("/")
+        self.data_dir = Path(tempfile.gettempdir())  # unused: the portal's files are not ours here
+
+    def reset_portal(self) -> None:
+        """Nothing to reset: the pool is taken again from what the portal still accepts."""
+
+    def pids(self) -> dict[str, int]:
+        return {}
+
+    def stop(self) -> None:
+        """Not ours to stop."""
+
+
 class StockBot:
     """`rasa init --no-prompt` in a temporary folder (it trains the model), served by `rasa run` with REST."""
 
@@ -503,9 +520,23 @@ async def run_level(workload: Workload, users: int, duration_s: float, warmup_s:
 # --- setup of our workload ----------------------------------------------------------------------
 
 
+def login(portal: object, account: str) -> str:
+    """An access token (password + TOTP through the API; never printed).
+
+    A TOTP code is accepted once: when an earlier run used this step's code already, the next step's is taken.
+    """
+    for _ in range(3):
+        try:
+            return portal.login(account)
+        except AssertionError as refused:
+            if "code_already_used" not in str(refused):
+                raise  # the next try takes the next step's code (the portal helper remembers the used step)
+    raise RuntimeError(f"could not log in as {account}: every TOTP code was used already")
+
+
 def login_all(portal: object) -> dict[str, str]:
-    """Access tokens of the HR accounts (password + TOTP through the API; never printed)."""
-    return {account: portal.login(account) for account in HR_ACCOUNTS}
+    """Access tokens of the HR accounts."""
+    return {account: login(portal, account) for account in HR_ACCOUNTS}
 
 
 def query_for(listed_name: str) -> str:
@@ -712,6 +743,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the Rasa, action server and portal processes during the 20-user level "
                              "(writes bench/profiles/)")
+    parser.add_argument("--rasa-url", default=None,
+                        help="measure a stack started elsewhere (e.g. the scaled setup) instead of starting one; "
+                             "needs --portal-url; its data is not reset between levels")
+    parser.add_argument("--portal-url", default=None, help="the portal of the --rasa-url stack")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the services' logs")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
@@ -719,12 +754,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.users = "1,20" if args.users == "1,20,50" else args.users
         args.duration, args.warmup = min(args.duration, 10.0), min(args.warmup, 3.0)
     args.levels = [int(value) for value in args.users.split(",")]
+    if bool(args.rasa_url) != bool(args.portal_url):
+        parser.error("--rasa-url and --portal-url go together")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not args.model.exists():
+    if not args.rasa_url and not args.model.exists():
         print(f"No model at {args.model}: run `make train` first.")
         return 2
     print(f"turns benchmark: levels {args.levels} users, {args.duration:.0f} s measured + {args.warmup:.0f} s warm-up "
@@ -734,29 +771,36 @@ def main(argv: list[str] | None = None) -> int:
         stack = stock = None
         try:
             started = time.monotonic()
-            stack = OurStack(folder / "ours", args.model)
-            print(f"  our stack up in {time.monotonic() - started:.0f} s", flush=True)
+            if args.rasa_url:
+                stack = ExternalStack(args.rasa_url, args.portal_url)
+                print(f"  external stack: Rasa {stack.rasa_url}, portal {stack.portal_url}", flush=True)
+            else:
+                stack = OurStack(folder / "ours", args.model)
+                print(f"  our stack up in {time.monotonic() - started:.0f} s", flush=True)
             if not args.no_stock:
                 started = time.monotonic()
                 stock = StockBot(folder, args.stock_dir)
                 trained = f"(rasa init + train {stock.train_seconds:.0f} s)" if stock.train_seconds else "(reused)"
                 print(f"  stock bot up in {time.monotonic() - started:.0f} s {trained}", flush=True)
             portal = portal_test_server.Portal(url=stack.portal_url, data_dir=stack.data_dir, env={})
-            groups = termination_groups(stack.portal_url, portal.login(HR_ACCOUNTS[0]))
-            probe = OurWorkload(stack.rasa_url, stack.portal_url, {HR_ACCOUNTS[0]: portal.login(HR_ACCOUNTS[0])},
-                                TerminationPool({}))
-            recognised = asyncio.run(probe_groups(probe, groups))
-            print(f"  termination pool: {sum(map(len, recognised.values()))} participants under "
-                  f"{len(recognised)} names the assistant recognises ({len(groups)} names tried)", flush=True)
+            first_token = login(portal, HR_ACCOUNTS[0])
+            groups = termination_groups(stack.portal_url, first_token)
+            probe = OurWorkload(stack.rasa_url, stack.portal_url, {HR_ACCOUNTS[0]: first_token}, TerminationPool({}))
+            recognised = set(asyncio.run(probe_groups(probe, groups)))
+            print(f"  {len(recognised)} of {len(groups)} names with 2-5 matches are recognised by the assistant",
+                  flush=True)
             for users in args.levels:
-                stack.reset_portal()  # every level meets the same seeded data, the pool is full again
+                stack.reset_portal()  # our own stack: every level meets the same seeded data
                 portal.tokens.clear()
-                workload = OurWorkload(stack.rasa_url, stack.portal_url, login_all(portal), TerminationPool(recognised))
+                tokens = login_all(portal)
+                accepted = termination_groups(stack.portal_url, tokens[HR_ACCOUNTS[0]])
+                pool = {query: numbers for query, numbers in accepted.items() if query in recognised}
+                print(f"  {users} users: {sum(map(len, pool.values()))} participants to terminate once each", flush=True)
+                workload = OurWorkload(stack.rasa_url, stack.portal_url, tokens, TerminationPool(pool))
                 ours = Workload("our stack", stack.rasa_url, 5, workload.converse)
                 profiler = None
-                if args.profile and users == 20:
-                    pids = stack.pids()
-                    profiler = Profiler(pids, args.duration, "ours-20")
+                if args.profile and users == 20 and stack.pids():
+                    profiler = Profiler(stack.pids(), args.duration, "ours-20")
                 result = asyncio.run(run_level(ours, users, args.duration, args.warmup,
                                                profiler.start if profiler else None))
                 results.append(result)
@@ -786,7 +830,8 @@ def summarise(results: list[LevelResult]) -> dict[str, object]:
     """Prints the comparison at each level and the verdict at 20 users; returns everything as a dict."""
     by_level = {(r.bot, r.users): r for r in results}
     comparisons = []
-    print("\nconversation turns, ours vs stock rasa init bot (ratio turns/s, ratio p95):")
+    if any(bot == "stock rasa init bot" for bot, _ in by_level):
+        print("\nconversation turns, ours vs stock rasa init bot (ratio turns/s, ratio p95):")
     for (bot, users), ours in sorted(by_level.items(), key=lambda item: item[0][1]):
         stock = by_level.get(("stock rasa init bot", users))
         if bot != "our stack" or stock is None:
