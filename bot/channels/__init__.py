@@ -1,1 +1,9 @@
-"""Our chat channels: each binds a conversation to the portal's verified chat token."""
+"""Our chat channels: each binds a conversation to the portal's verified chat token.
+
+Rasa imports this package at start-up (credentials.yml names its channels), so this is where the Rasa
+process gets its faster check of the action server's answers (bot/action_validation.py).
+"""
+
+from bot.action_validation import install as _install_action_validation
+
+_install_action_validation()
