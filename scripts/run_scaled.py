@@ -240,23 +240,17 @@ http {{
 
 
 def uvicorn_log_config() -> dict:
-    """uvicorn's access log with the worker's pid, so one can see that every worker serves requests."""
+    """Log lines with the worker's pid, so one can see that every worker serves requests."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {
-            "default": {"format": "%(asctime)s pid=%(process)d %(levelname)s %(name)s: %(message)s"},
-            # uvicorn's access record: client address, method, path, HTTP version, status.
-            "access": {"format": "%(asctime)s pid=%(process)d access %(message)s"},
-        },
-        "handlers": {
-            "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
-            "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
-        },
+        "formatters": {"default": {"format": "%(asctime)s pid=%(process)d %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"}},
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            # The portal's own loggers, its access log among them (paths without query strings, which may
+            # hold a name or a BSN: uvicorn's access log stays off); the portal keeps handlers it finds.
+            "portal": {"handlers": ["default"], "level": "INFO", "propagate": False},
         },
     }
 
@@ -403,7 +397,7 @@ class ScaledStack:
         log_config = self.workdir / "uvicorn-log.json"
         log_config.write_text(json.dumps(uvicorn_log_config(), indent=2))
         command = [str(PORTAL_BIN / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port",
-                   str(self.ports.portal), "--workers", "2", "--log-config", str(log_config)]
+                   str(self.ports.portal), "--workers", "2", "--log-config", str(log_config), "--no-access-log"]
         return Process("portal", command, self._log("portal"), self.portal_env(), f"{self.portal_url}/api/health")
 
     def _prepare_tracker_store(self) -> None:
