@@ -53,6 +53,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback port."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def answers(url: str, timeout_s: float = 2.0) -> bool:
     """Whether the URL answers 200 right now."""
     try:
@@ -557,8 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--model", type=Path, default=MODEL)
     args = parser.parse_args(argv)
-    busy = [port for port in (args.portal_port, args.rasa_port, args.actions_port)
-            if socket.socket().connect_ex(("127.0.0.1", port)) == 0]
+    busy = [port for port in (args.portal_port, args.rasa_port, args.actions_port) if listening(port)]
     if busy:
         print(f"Ports in use: {busy}. Stop `make run` (or whatever listens there) first.", file=sys.stderr)
         return 1
