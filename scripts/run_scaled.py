@@ -547,7 +547,7 @@ def banner(stack: ScaledStack) -> str:
 
 
 def interrupt(_signal: int, _frame: object) -> None:
-    """SIGTERM stops the stack as Ctrl-C does."""
+    """SIGINT (Ctrl-C) and SIGTERM stop the stack."""
     raise KeyboardInterrupt
 
 
@@ -572,7 +572,9 @@ def main(argv: list[str] | None = None) -> int:
                         database_url=os.environ.get("DATABASE_URL", ""),
                         tracker_url=os.environ.get("RASA_TRACKER_DATABASE_URL", ""), model=args.model)
     # Ctrl-C reaches make and this script; the parts run in their own sessions and are stopped here.
+    # Also SIGINT explicitly: a shell starting us in the background would have it ignored.
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     try:
         stack.start(say=lambda message: print(message, flush=True))
         print(banner(stack), flush=True)
