@@ -18,11 +18,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa would otherwise send usage telemetry to the internet.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: outbox chat help install run test test-portal test-assistant validate lint train db totp lock clean teams-package nlu-report bench
+.PHONY: outbox chat help install run run-scaled test test-scaled test-portal test-assistant validate lint train db totp lock clean teams-package nlu-report bench
 
 help:
 	@echo "make run    install what is missing, train when needed, seed the database, start everything"
 	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make run-scaled    the same on PostgreSQL + Redis, 2 Rasa, 2 action servers, 2 portal workers behind nginx"
+	@echo "make test-scaled   the end-to-end tests against that scaled stack"
 	@echo "make totp ACCOUNT=demo.hr   a current TOTP code for a demo account"
 	@echo "make chat ACCOUNT=demo.hr   chat with the assistant in the terminal (with make run running)"
 
@@ -32,8 +34,11 @@ $(STAMPS)/system:
 	@mkdir -p $(STAMPS)
 	@# PostgreSQL's server is needed for the tests that prove DATABASE_URL works.
 	@# Chromium (Debian's, never a downloaded browser) is what the browser tests drive; npm installs the widget.
+	@# Redis and nginx: the scaled-out stack (make run-scaled, make test-scaled).
 	@missing=""; \
 	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
@@ -90,6 +95,11 @@ db: install
 run: install train db
 	$(PORTAL_VENV)/bin/honcho start -f Procfile
 
+# The same on standard engines, scaled out: PostgreSQL, Redis, the portal with 2 workers, 2 action servers and
+# 2 Rasa processes behind nginx, on the same public ports (scripts/run_scaled.py; docs/DEPLOYMENT.md).
+run-scaled: install train
+	$(ASSISTANT_VENV)/bin/python scripts/run_scaled.py
+
 totp: $(STAMPS)/portal
 	@$(PORTAL_VENV)/bin/python -c "import pyotp, sys; from portal.seed import ACCOUNTS; \
 	  s = {a.username: a.totp_secret for a in ACCOUNTS}; u = '$(ACCOUNT)'; \
@@ -121,9 +131,17 @@ test-portal: install
 
 test-assistant: install train
 	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors
-	$(ASSISTANT_VENV)/bin/python -m pytest
+	$(ASSISTANT_VENV)/bin/python -m pytest --ignore=tests/scaled
 
-test: lint validate test-portal test-assistant
+# The end-to-end conversations (and the service desk's) against the scaled stack, plus tests/scaled, which
+# proves the scaling: one conversation across both Rasa processes, a killed process, two portal workers.
+# Two tests put a collective upload straight into the SQLite file; they do not apply on PostgreSQL.
+test-scaled: install train
+	WGP_STACK=scaled $(ASSISTANT_VENV)/bin/python -m pytest tests/assistant tests/desk tests/scaled \
+	  --deselect tests/assistant/test_changes.py::test_a_collective_change_in_progress_is_explained_and_handed_over \
+	  --deselect tests/assistant/test_lookup.py::test_a_collective_upload_in_progress_is_listed
+
+test: lint validate test-portal test-assistant test-scaled
 
 # Cross-validated intent and entity F1 per language (production config.yml, 3 folds, ~30 min on 2 cores):
 # writes reports/nlu/latest.md and latest.json and says loudly when a target is missed; a report, never a failure.

@@ -292,3 +292,68 @@ def chat(rasa_url: str, portal: object) -> Callable[[str], Chat]:
 def new_sender() -> str:
     """A sender id no token was issued for."""
     return f"test-{uuid.uuid4().hex}"
+
+
+def _load_run_scaled():
+    # scripts/ is no package; the scaled stack's starter is loaded from its file, as the portal's test helper is.
+    spec = importlib.util.spec_from_file_location("run_scaled", REPO_ROOT / "scripts" / "run_scaled.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run_scaled = _load_run_scaled()
+
+
+@pytest.fixture(scope="session")
+def scaled_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The scaled-out stack of scripts/run_scaled.py (`make run-scaled`), every port a free one.
+
+    PostgreSQL, Redis, the portal with 2 workers, 2 action servers and 2 Rasa processes behind nginx.
+    Used by tests/scaled, and by every test when WGP_STACK=scaled (`make test-scaled`).
+    """
+    workdir = tmp_path_factory.mktemp("scaled")
+    ports = run_scaled.Ports.free(free_port(), free_port(), free_port())
+    stack = run_scaled.ScaledStack(workdir, ports, model=trained_model)
+    try:
+        stack.start()
+    except RuntimeError as exc:
+        pytest.fail(f"the scaled stack did not start: {exc}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def scaled_portal(scaled_stack: object) -> object:
+    """The scaled stack's portal (PostgreSQL, 2 workers) as the tests' Portal helper: one per session,
+    because it remembers which TOTP codes were used."""
+    return portal_test_server.Portal(
+        url=scaled_stack.portal_url, data_dir=scaled_stack.portal_data_dir, env=scaled_stack.portal_env()
+    )
+
+
+if os.environ.get("WGP_STACK") == "scaled":
+    # Opt-in (`make test-scaled`): the same tests against the scaled stack; without it nothing here changes.
+
+    @pytest.fixture(scope="session")
+    def portal(scaled_portal: object) -> object:
+        """The scaled stack's portal."""
+        return scaled_portal
+
+    @pytest.fixture(scope="session")
+    def rasa_port(scaled_stack: object) -> int:
+        """nginx's address of the Rasa processes."""
+        return scaled_stack.ports.rasa
+
+    @pytest.fixture(scope="session")
+    def action_server_url(scaled_stack: object) -> str:
+        """nginx's address of the action servers."""
+        return scaled_stack.actions_url
+
+    @pytest.fixture(scope="session")
+    def rasa_url(scaled_stack: object) -> str:
+        """nginx's address of the Rasa processes."""
+        return scaled_stack.rasa_url

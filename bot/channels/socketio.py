@@ -29,7 +29,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import TimeoutError as AcknowledgementTimeout
 
 from bot.channels.rest import as_plain_text
@@ -124,6 +124,7 @@ class ChatTokenSocketIOInput(InputChannel):
             # The portal that issues the tokens hosts the widget, so its own origin is always allowed.
             allowed_origins=[*origins, origin_of(portal_url)],
             socketio_path=credentials.get("socketio_path", "/socket.io"),
+            redis_url=credentials.get("redis_url") or os.environ.get("SOCKETIO_REDIS_URL") or None,
         )
 
     def __init__(
@@ -133,8 +134,12 @@ class ChatTokenSocketIOInput(InputChannel):
         socketio_path: str = "/socket.io",
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
+        redis_url: str | None = None,
     ) -> None:
         self.verifier = verifier
+        # With several Rasa processes, a message sent through one process's HTTP API (the service desk)
+        # must reach a widget connected to another: their Socket.IO servers share a Redis queue.
+        self.redis_url = redis_url
         self.allowed_origins = sorted({origin.rstrip("/") for origin in allowed_origins})
         if "*" in self.allowed_origins:
             raise ValueError("cors_allowed_origins must list the portal's origins explicitly, not '*'.")
@@ -151,7 +156,8 @@ class ChatTokenSocketIOInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The health route and the Socket.IO server with its event handlers."""
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        manager = AsyncRedisManager(self.redis_url) if self.redis_url else None
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, client_manager=manager)
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, f"chat_token_socketio_{id(self)}", __name__)
         conversations = _Conversations(sio, self.verifier)
