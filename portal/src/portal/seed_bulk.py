@@ -23,7 +23,7 @@ from portal.dates import add_months, today
 from portal.employers.models import Employer, Scheme
 from portal.mutations.models import Channel, Mutation, MutationStatus, MutationType
 from portal.mutations.state import replay
-from portal.participants.models import FamilyMember, Participant, ParticipantStatus, Relation
+from portal.participants.models import FamilyMember, Participant, ParticipantStatus, Relation, index_names
 from portal.participants.search import search_text, sort_name
 from portal.seed import FIRST_NAMES_F, FIRST_NAMES_M, FIXED, GENERATED_LAST_NAMES, LAST_NAMES, random_bsn
 
@@ -157,6 +157,9 @@ def add_participants(session: Session, count: int, employer_name: str = DEMO_EMP
             insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
             [{"employer_id": employer.id, **person.values} for person in people],
         ).all()
+        # Core inserts skip the ORM's after_insert hook, so the name words are added here.
+        index_names(session.connection(), [(employer.id, participant_id, person.values["search_text"])
+                                            for participant_id, person in zip(ids, people, strict=True)])
         mutations, partners = [], []
         for participant_id, person in zip(ids, people, strict=True):
             for change in person.changes:

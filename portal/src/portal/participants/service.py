@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.employers.models import Scheme
 from portal.errors import not_found
-from portal.participants.models import Participant
+from portal.participants.bsn import is_valid_bsn
+from portal.participants.models import NameWord, Participant, ParticipantWord
 from portal.participants.search import query_terms
 
 SORT_COLUMNS = {
@@ -20,17 +21,64 @@ SORT_COLUMNS = {
 }
 
 
-def _filtered(employer_id: int, query: str, scheme: int | None) -> Select:
-    statement = select(Participant).where(Participant.employer_id == employer_id)
+def _number_prefix(prefix: str) -> ColumnElement[bool]:
+    # LIKE 'x%' cannot use the (employer, number) index in SQLite; the equivalent range can. Numbers are digits,
+    # so every number starting with the prefix lies in [prefix, prefix with its last digit raised).
+    condition = Participant.number.startswith(prefix, autoescape=True)
+    if prefix.strip("9"):
+        head = prefix.rstrip("9")
+        upper = head[:-1] + str(int(head[-1]) + 1)
+        return Participant.number.between(prefix, upper) & (Participant.number != upper) & condition
+    return (Participant.number >= prefix) & condition
+
+
+def _words_containing(session: Session, employer_id: int, term: str) -> tuple[list[str], int]:
+    """The employer's name words containing the fragment, and how many participants have one of them (at most)."""
+    rows = session.execute(
+        select(NameWord.word, NameWord.participants)
+        .where(NameWord.employer_id == employer_id, NameWord.word.contains(term, autoescape=True))
+    ).all()
+    return [row.word for row in rows], sum(row.participants for row in rows)
+
+
+def _name_conditions(session: Session, employer_id: int, query: str) -> list[ColumnElement[bool]]:
+    # Each word of the query must occur in one of the participant's name words (as `search_text` holds them).
+    # The rarest fragment picks the candidates through the word index; the others are checked per candidate,
+    # so 'de jong' reads the few Jongs and not every 'de'.
+    matches = sorted((_words_containing(session, employer_id, term) for term in query_terms(query)), key=lambda m: m[1])
+    if not matches:
+        return []
+    if not matches[0][0]:
+        return [false()]
+    (rarest, _), *others = matches
+    conditions: list[ColumnElement[bool]] = [Participant.id.in_(
+        select(ParticipantWord.participant_id)
+        .where(ParticipantWord.employer_id == employer_id, ParticipantWord.word.in_(rarest))
+    )]
+    for words, _ in others:
+        conditions.append(
+            select(ParticipantWord.participant_id)
+            .where(ParticipantWord.participant_id == Participant.id, ParticipantWord.word.in_(words))
+            .exists()
+        )
+    return conditions
+
+
+def _conditions(session: Session, employer_id: int, query: str, scheme: int | None) -> list[ColumnElement[bool]]:
     text = query.strip()
+    conditions: list[ColumnElement[bool]] = []
     if text.isdigit():
-        statement = statement.where(Participant.number.startswith(text))
+        # Digits are a participant number (or its beginning), or a whole BSN. The employer goes inside each side
+        # of the OR, so each side can use its own index: (employer, number) and (employer, BSN).
+        by_number = (Participant.employer_id == employer_id) & _number_prefix(text)
+        by_bsn = (Participant.employer_id == employer_id) & (Participant.bsn == text.zfill(9))
+        conditions.append(or_(by_number, by_bsn) if is_valid_bsn(text) else by_number)
     else:
-        for term in query_terms(text):
-            statement = statement.where(Participant.search_text.contains(term, autoescape=True))
+        conditions += [Participant.employer_id == employer_id, *_name_conditions(session, employer_id, text)]
     if scheme is not None:
-        statement = statement.join(Scheme).where(Scheme.number == scheme)
-    return statement
+        conditions.append(Participant.scheme_id.in_(
+            select(Scheme.id).where(Scheme.employer_id == employer_id, Scheme.number == scheme)))
+    return conditions
 
 
 def search(
@@ -45,12 +93,16 @@ def search(
     page_size: int = 50,
 ) -> tuple[list[Participant], int]:
     """One page of the employer's participants matching the query, and the total number of matches."""
-    statement = _filtered(employer_id, query, scheme)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    conditions = _conditions(session, employer_id, query, scheme)
+    total = session.scalar(select(func.count(Participant.id)).where(*conditions)) or 0
+    if not total:
+        return [], 0
     column = SORT_COLUMNS[sort]
     order = column.desc() if descending else column.asc()
     rows = session.scalars(
-        statement.options(selectinload(Participant.scheme))
+        select(Participant)
+        .where(*conditions)
+        .options(selectinload(Participant.scheme))
         .order_by(order, Participant.number)
         .offset((page - 1) * page_size)
         .limit(page_size)
