@@ -29,6 +29,12 @@ class Relation(str, enum.Enum):
     child = "child"
 
 
+def listed_name(last_name: str, initials: str, infix: str) -> str:
+    """A name as the overview lists it: 'Assob, G., ter' (last name first, the tussenvoegsel last)."""
+    name = f"{last_name}, {initials}"
+    return f"{name}, {infix}" if infix else name
+
+
 class Participant(Base):
     """A participant (deelnemer); salary, part-time and status are the state as of today.
 
@@ -69,8 +75,7 @@ class Participant(Base):
     @property
     def listed_name(self) -> str:
         """The name as the overview lists it: 'Assob, G., ter'."""
-        name = f"{self.last_name}, {self.initials}"
-        return f"{name}, {self.infix}" if self.infix else name
+        return listed_name(self.last_name, self.initials, self.infix)
 
     @property
     def full_name(self) -> str:
