@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, distinct, false, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from portal.employers.models import Scheme
 from portal.errors import not_found
@@ -11,6 +13,8 @@ from portal.participants.bsn import is_valid_bsn
 from portal.participants.models import NameWord, Participant, ParticipantWord
 from portal.participants.search import query_terms
 
+# A fragment this many participants have counts as broad (see `_name_plan`).
+BROAD_MATCH = 2000
 SORT_COLUMNS = {
     "name": Participant.sort_name,
     "number": Participant.number,
@@ -41,44 +45,64 @@ def _words_containing(session: Session, employer_id: int, term: str) -> tuple[li
     return [row.word for row in rows], sum(row.participants for row in rows)
 
 
-def _name_conditions(session: Session, employer_id: int, query: str) -> list[ColumnElement[bool]]:
+@dataclass
+class _Plan:
+    """How one search runs: what a match must satisfy, how the matches are counted, whether they are many."""
+
+    conditions: list[ColumnElement[bool]]
+    count: Select | None = None  # None: count the participants matching `conditions`
+    broad: bool = False
+
+
+def _name_plan(session: Session, employer_id: int, query: str, walkable: bool) -> _Plan:
     # Each word of the query must occur in one of the participant's name words (as `search_text` holds them).
     # The rarest fragment picks the candidates through the word index; the others are checked per candidate,
     # so 'de jong' reads the few Jongs and not every 'de'.
     matches = sorted((_words_containing(session, employer_id, term) for term in query_terms(query)), key=lambda m: m[1])
     if not matches:
-        return []
+        return _Plan([Participant.employer_id == employer_id])
     if not matches[0][0]:
-        return [false()]
-    (rarest, _), *others = matches
-    conditions: list[ColumnElement[bool]] = [Participant.id.in_(
-        select(ParticipantWord.participant_id)
-        .where(ParticipantWord.employer_id == employer_id, ParticipantWord.word.in_(rarest))
-    )]
-    for words, _ in others:
-        conditions.append(
+        return _Plan([false()])
+    (rarest, estimate), *others = matches
+    postings = aliased(ParticipantWord)
+    candidates = (
+        select(postings.participant_id)
+        .where(postings.employer_id == employer_id, postings.word.in_(rarest))
+        .where(*[
             select(ParticipantWord.participant_id)
-            .where(ParticipantWord.participant_id == Participant.id, ParticipantWord.word.in_(words))
+            .where(ParticipantWord.participant_id == postings.participant_id, ParticipantWord.word.in_(words))
             .exists()
-        )
-    return conditions
+            for words, _ in others
+        ])
+    )
+    broad = walkable and estimate > BROAD_MATCH
+    # Many matches: '+ 0' keeps the database from starting at the candidates (and sorting thousands of them),
+    # so it walks the (employer, name) index in order and stops after one page; few: it starts at them.
+    key = Participant.id + 0 if broad else Participant.id
+    return _Plan(
+        [Participant.employer_id == employer_id, key.in_(candidates)],
+        # The word index counts on its own: no participant row is read.
+        count=candidates.with_only_columns(func.count(distinct(postings.participant_id))),
+        broad=broad,
+    )
 
 
-def _conditions(session: Session, employer_id: int, query: str, scheme: int | None) -> list[ColumnElement[bool]]:
+def _plan(session: Session, employer_id: int, query: str, scheme: int | None, sort: str) -> _Plan:
     text = query.strip()
-    conditions: list[ColumnElement[bool]] = []
     if text.isdigit():
         # Digits are a participant number (or its beginning), or a whole BSN. The employer goes inside each side
         # of the OR, so each side can use its own index: (employer, number) and (employer, BSN).
         by_number = (Participant.employer_id == employer_id) & _number_prefix(text)
         by_bsn = (Participant.employer_id == employer_id) & (Participant.bsn == text.zfill(9))
-        conditions.append(or_(by_number, by_bsn) if is_valid_bsn(text) else by_number)
+        plan = _Plan([or_(by_number, by_bsn) if is_valid_bsn(text) else by_number])
     else:
-        conditions += [Participant.employer_id == employer_id, *_name_conditions(session, employer_id, text)]
+        # Name and number order have an index to walk; the other columns are sorted after the search.
+        plan = _name_plan(session, employer_id, text, walkable=sort in ("name", "number"))
     if scheme is not None:
-        conditions.append(Participant.scheme_id.in_(
+        plan.conditions.append(Participant.scheme_id.in_(
             select(Scheme.id).where(Scheme.employer_id == employer_id, Scheme.number == scheme)))
-    return conditions
+        plan.count = None
+    return plan
 
 
 def search(
@@ -93,16 +117,18 @@ def search(
     page_size: int = 50,
 ) -> tuple[list[Participant], int]:
     """One page of the employer's participants matching the query, and the total number of matches."""
-    conditions = _conditions(session, employer_id, query, scheme)
-    total = session.scalar(select(func.count(Participant.id)).where(*conditions)) or 0
+    plan = _plan(session, employer_id, query, scheme, sort)
+    count = plan.count if plan.count is not None else select(func.count(Participant.id)).where(*plan.conditions)
+    total = session.scalar(count) or 0
     if not total:
         return [], 0
     column = SORT_COLUMNS[sort]
     order = column.desc() if descending else column.asc()
+    # The scheme (many-to-one, a few rows per employer) joined in: one statement per page instead of two.
     rows = session.scalars(
         select(Participant)
-        .where(*conditions)
-        .options(selectinload(Participant.scheme))
+        .where(*plan.conditions)
+        .options(joinedload(Participant.scheme))
         .order_by(order, Participant.number)
         .offset((page - 1) * page_size)
         .limit(page_size)
