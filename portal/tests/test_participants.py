@@ -83,6 +83,21 @@ def test_search_finds_names_with_diacritics_typed_without_them(portal: Portal) -
     assert accented["number"] in [p["number"] for p in _search(portal, q=plain, page_size=200)["items"]]
 
 
+def test_search_finds_a_fragment_inside_a_name_word(portal: Portal) -> None:
+    # The word index keeps the old meaning of a fragment: anywhere inside a name word, not only at its start.
+    assert [p["number"] for p in _search(portal, q="ssob")["items"]] == ["2001681"]
+    assert [p["number"] for p in _search(portal, q="ier assob")["items"]] == []
+
+
+def test_search_by_bsn_finds_exactly_that_participant(portal: Portal) -> None:
+    with sqlite3.connect(portal.database) as db:
+        (bsn,) = db.execute("SELECT bsn FROM participant WHERE number = '2001685'").fetchone()
+    assert [p["number"] for p in _search(portal, q=bsn)["items"]] == ["2001685"]
+    # Nine digits failing the elfproef are no BSN, and no participant number starts with them.
+    wrong = bsn[:8] + str((int(bsn[8]) + 1) % 10)
+    assert _search(portal, q=wrong)["total"] == 0
+
+
 def test_search_by_number_prefix(portal: Portal) -> None:
     numbers = [p["number"] for p in _search(portal, q="200168", sort="number")["items"]]
     assert numbers[:6] == [row[0] for row in FIXED]

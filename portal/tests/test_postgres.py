@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from portal.dates import add_months
 from tests.server import Portal, free_port, running_portal
@@ -105,3 +106,24 @@ def test_init_db_on_a_seeded_postgresql_leaves_the_data_alone(pg_portal: Portal)
     result = subprocess.run([str(Path(sys.executable).parent / "portal"), "init-db"],
                             env=pg_portal.env, capture_output=True, text=True, check=True)
     assert "already seeded" in result.stdout
+
+
+def test_many_generated_participants_and_their_search_on_postgresql(pg_portal: Portal, postgres_url: str) -> None:
+    # Bulk inserts with RETURNING, the name-word upsert and the broad-search plan, on PostgreSQL (issue 7).
+    subprocess.run([str(Path(sys.executable).parent / "portal"), "seed-participants", "3000"],
+                   env=pg_portal.env, capture_output=True, text=True, check=True)
+    engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        expected = {term: connection.execute(text(
+            "SELECT count(*) FROM participant WHERE employer_id = 1 AND search_text LIKE :pattern"),
+            {"pattern": f"%{term}%"}).scalar_one() for term in ("e", "jong")}
+        (bsn,) = connection.execute(text("SELECT bsn FROM participant WHERE number = '2003000'")).one()
+    engine.dispose()
+    assert expected["e"] > 2000  # broad enough for the plan that walks the name index
+    with pg_portal.client() as client:
+        headers = pg_portal.headers("demo.hr")
+        for term, count in expected.items():
+            found = client.get("/api/participants", params={"q": term, "page_size": 6}, headers=headers).json()
+            assert found["total"] == count and len(found["items"]) == 6
+        by_bsn = client.get("/api/participants", params={"q": bsn}, headers=headers).json()
+    assert [p["number"] for p in by_bsn["items"]] == ["2003000"]

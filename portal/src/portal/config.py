@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # Collective uploads (§4.4): limits on what is read, and a pause per row while processing so tests and
     # demos can watch the status move (0 in production: processing runs as fast as it can).
     collective_max_upload_bytes: int = 5_000_000
-    collective_max_rows: int = 5000
+    collective_max_rows: int = 20_000
     collective_row_delay_seconds: float = 0.0
     # Where users reach the portal: the links in e-mails point here.
     public_url: str = "http://127.0.0.1:8000"

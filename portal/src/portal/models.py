@@ -10,7 +10,7 @@ from portal.exports.models import ParticipantExport
 from portal.handoffs.models import Handoff
 from portal.mail.models import OutboxMail
 from portal.mutations.models import Mutation
-from portal.participants.models import FamilyMember, Participant
+from portal.participants.models import FamilyMember, NameWord, Participant, ParticipantWord
 from portal.teams.models import TeamsLink
 
 __all__ = [
@@ -24,9 +24,11 @@ __all__ = [
     "Handoff",
     "LoginThrottle",
     "Mutation",
+    "NameWord",
     "OutboxMail",
     "Participant",
     "ParticipantExport",
+    "ParticipantWord",
     "PendingAccount",
     "RevokedToken",
     "Scheme",

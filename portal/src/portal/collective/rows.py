@@ -7,7 +7,7 @@ they are now, so it runs when the file is uploaded and again when it is processe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,8 @@ NEW_FIELDS = {
     "birth_date": "G", "bsn": "H", "date_in_service": "I", "salary": "J", "parttime_percentage": "K",
 }
 REQUIRED = N_("this field is required.")
+# Values per IN (...) list: within every database's limit on bound parameters.
+IN_CHUNK = 500
 
 
 class _RowReader:
@@ -86,14 +88,26 @@ def read_salary_rows(sheet_rows: list[tuple[int, dict[str, Cell]]]) -> tuple[lis
     return rows, problems
 
 
-def histories_of(session: Session, employer_id: int) -> dict[int, list[Mutation]]:
-    mutations = session.scalars(
-        select(Mutation).where(Mutation.employer_id == employer_id, Mutation.status != MutationStatus.rejected)
-    ).all()
+def histories_of(
+    session: Session, employer_id: int, participant_ids: Iterable[int] | None = None
+) -> dict[int, list[Mutation]]:
+    """The mutations that count per participant, in the order they take effect: of the given ones, or of all."""
+    statement = select(Mutation).where(Mutation.employer_id == employer_id, Mutation.status != MutationStatus.rejected)
+    if participant_ids is None:
+        mutations = list(session.scalars(statement))
+    else:
+        # In chunks: a workbook of 10,000 rows should read 10,000 histories, not the employer's 100,000.
+        ids = sorted(set(participant_ids))
+        mutations = [m for chunk in _chunks(ids) for m in session.scalars(statement.where(Mutation.participant_id.in_(chunk)))]
     grouped: dict[int, list[Mutation]] = defaultdict(list)
     for mutation in sorted(mutations, key=lambda m: (m.effective_date, m.requested_at, m.id)):
         grouped[mutation.participant_id].append(mutation)
     return grouped
+
+
+def _chunks(values: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def salary_request(row: Row, effective_date: date) -> SalaryChangeRequest:
@@ -105,17 +119,24 @@ def salary_request(row: Row, effective_date: date) -> SalaryChangeRequest:
     )
 
 
-def employer_participants(session: Session, employer_id: int) -> dict[str, Participant]:
-    """The employer's participants by number."""
-    return {p.number: p for p in session.scalars(select(Participant).where(Participant.employer_id == employer_id))}
+def employer_participants(
+    session: Session, employer_id: int, numbers: Iterable[str] | None = None
+) -> dict[str, Participant]:
+    """The employer's participants by number: the given numbers (those that exist), or all of them."""
+    statement = select(Participant).where(Participant.employer_id == employer_id)
+    if numbers is None:
+        return {p.number: p for p in session.scalars(statement)}
+    wanted = sorted({str(number) for number in numbers})
+    return {p.number: p for chunk in _chunks(wanted) for p in session.scalars(statement.where(Participant.number.in_(chunk)))}
 
 
 def check_salary_rows(
     session: Session, employer_id: int, effective_date: date, rows: list[Row], on_row: OnRow | None = None
 ) -> list[CellProblem]:
     """Each row by the rules of an individual salary change (R5, R6), plus: known participants, each once."""
-    participants = employer_participants(session, employer_id)
-    histories = histories_of(session, employer_id)
+    # Only the workbook's participants are read: the file may be a small part of a large employer.
+    participants = employer_participants(session, employer_id, (row["number"] for row in rows))
+    histories = histories_of(session, employer_id, (p.id for p in participants.values()))
     first_row: dict[str, int] = {}
     problems: list[CellProblem] = []
     for index, row in enumerate(rows):

@@ -272,7 +272,7 @@ def _check(session: Session, change: CollectiveChange, report: Callable[[int], N
 
 
 def _apply_salary(session: Session, change: CollectiveChange) -> list[dict[str, Any]]:
-    participants = row_rules.employer_participants(session, change.employer_id)
+    participants = row_rules.employer_participants(session, change.employer_id, (row["number"] for row in change.rows))
     result = []
     for row in change.rows:
         participant = participants[row["number"]]

@@ -21,6 +21,11 @@ def search_text(first_name: str, initials: str, infix: str, last_name: str) -> s
     return " | ".join(fold(form) for form in forms)
 
 
+def name_words(text: str) -> set[str]:
+    """The distinct words of a search text (at most 100 characters each), as the word index keeps them."""
+    return {word[:100] for word in text.replace("|", " ").split()}
+
+
 def sort_name(infix: str, last_name: str, initials: str) -> str:
     """The key the overview sorts names by: last name first, the tussenvoegsel after it (Dutch practice)."""
     return fold(f"{last_name} {initials} {infix}")
