@@ -112,7 +112,8 @@ def turns_table(figures: dict) -> list[str]:
     if "scaled" in figures:
         reset = figures.get("reset", {}).get("scaled", "")
         rows.append(f"- scaled stack (PostgreSQL, Redis, portal 2 workers, 2 action servers, 2 Rasa processes behind "
-                    f"nginx): {figures['scaled']}" + (f"; between levels: {reset}" if figures["scaled"] == "run" else ""))
+                    f"nginx): {figures['scaled'][:300]}"
+                    + (f"; between levels: {reset}" if figures["scaled"] == "run" else ""))
     return rows
 
 

@@ -854,8 +854,9 @@ STOCK = "stock rasa init bot"
 
 
 def measure(stack: OurStack | ScaledBenchStack | ExternalStack, phase: str, stock: StockBot | None,
-            args: argparse.Namespace) -> list[LevelResult]:
-    """Every level against one of our stacks, each followed by the same level against the stock bot."""
+            args: argparse.Namespace, results: list[LevelResult] | None = None) -> list[LevelResult]:
+    """Every level against one of our stacks, each followed by the same level against the stock bot; appends to
+    `results` (when given) as it goes, so that a failure keeps the levels measured before it."""
     name = PHASES[phase]
     print(f"  {name}: between levels, {stack.RESET}", flush=True)
     portal = portal_test_server.Portal(url=stack.portal_url, data_dir=stack.data_dir, env={})
@@ -865,7 +866,7 @@ def measure(stack: OurStack | ScaledBenchStack | ExternalStack, phase: str, stoc
     recognised = set(asyncio.run(probe_groups(probe, groups)))
     print(f"  {len(recognised)} of {len(groups)} names with 2-5 matches are recognised by the assistant", flush=True)
     label = {"single": "ours", "scaled": "scaled", "external": "external"}[phase]
-    results: list[LevelResult] = []
+    results = [] if results is None else results
     for users in args.levels:
         stack.reset_portal()  # our own stacks: every level meets the same seeded data
         portal.tokens.clear()
@@ -941,8 +942,15 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  scaled stack: NOT RUN, it {scaled_status}", flush=True)
                 else:
                     print(f"  scaled stack up in {time.monotonic() - started:.0f} s", flush=True)
-                    results += measure(stack, "scaled", stock, args)
-                    scaled_status = "run"
+                    scaled_results: list[LevelResult] = []
+                    try:
+                        scaled_results = measure(stack, "scaled", stock, args, scaled_results)
+                        scaled_status = "run"
+                    except (RuntimeError, httpx.HTTPError, subprocess.CalledProcessError, AssertionError) as exc:
+                        # The single-process figures stand; the levels measured before the failure are kept.
+                        scaled_status = f"failed while measuring: {type(exc).__name__}: {str(exc)[-500:]}"
+                        print(f"  scaled stack: {scaled_status}", flush=True)
+                    results += scaled_results
         finally:
             for running in (stack, stock):
                 if running is not None:
@@ -952,8 +960,8 @@ def main(argv: list[str] | None = None) -> int:
     summary["reset"] = {"single": OurStack.RESET, "scaled": ScaledBenchStack.RESET}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, default=str))
-    failed_to_start = scaled_status.startswith("failed")
-    return 0 if all(r.errors == 0 for r in results) and not failed_to_start else 1
+    scaled_failed = scaled_status.startswith("failed")
+    return 0 if all(r.errors == 0 for r in results) and not scaled_failed else 1
 
 
 def summarise(results: list[LevelResult]) -> dict[str, object]:
