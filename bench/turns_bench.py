@@ -7,8 +7,12 @@ conversation: a termination with a disambiguation and a confirmation, a salary l
 reply is checked; a wrong answer counts as an error, not as a turn. Prints turns/s and p50/p95/p99 per turn
 for each number of users, for both bots, and the ratios against the targets at 20 users.
 
+Then the same levels against the scaled stack of scripts/run_scaled.py (PostgreSQL, Redis, the portal with 2
+workers, 2 action servers, 2 Rasa processes behind nginx; every port a free one), again each followed by the
+stock bot, with a fresh PostgreSQL database per level; and both stacks side by side (`--skip-scaled`: not).
+
 Run with the portal's environment (it has httpx and pyotp):
-    portal/.venv/bin/python bench/turns_bench.py [--quick] [--profile]
+    portal/.venv/bin/python bench/turns_bench.py [--quick] [--profile] [--skip-scaled] [--stock-dir DIR]
 """
 
 from __future__ import annotations
