@@ -1,12 +1,13 @@
 """Runs every benchmark of issue 7 in order and prints one summary with every figure and verdict (`make bench`).
 
-1. conversation turns (bench/turns_bench.py), 2. portal (bench/portal_bench.py), 3. workbooks
+1. conversation turns (bench/turns_bench.py: the single-process stack, then the scaled one of
+scripts/run_scaled.py, each against the stock bot), 2. portal (bench/portal_bench.py), 3. workbooks
 (bench/workbook_bench.py), 4. training (bench/train_bench.py). A script that is not there yet is reported as
 missing. Every script prints its verdicts as lines with MET or MISSED (or NOT JUDGED for a smoke configuration);
 the summary repeats them. A missed
 target is a finding, not a failure: the exit code is non-zero only when a script itself failed.
 
-    portal/.venv/bin/python bench/run_all.py [--quick] [--record]
+    portal/.venv/bin/python bench/run_all.py [--quick] [--record] [--skip-scaled] [--stock-dir DIR] [--only turns_bench]
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class Bench:
 
 def benches() -> list[Bench]:
     return [
-        Bench("1. conversation turns (ours vs stock rasa init bot)", "turns_bench.py", ["--quick"]),
+        Bench("1. conversation turns (ours, single-process and scaled, vs stock rasa init bot)", "turns_bench.py",
+              ["--quick"]),
         Bench("2. portal: participant search over 100,000, mutation POST", "portal_bench.py", ["--quick"]),
         Bench("3. workbooks: 10,000-row salary upload, 100,000-participant export", "workbook_bench.py", ["--quick"]),
         # A quick run trains with one epoch: it shows the pipeline works, its time is not the figure.
@@ -57,13 +59,13 @@ def accepts_json(script: Path) -> bool:
     return "--json" in script.read_text()
 
 
-def run(bench: Bench, quick: bool, folder: Path) -> None:
+def run(bench: Bench, quick: bool, folder: Path, extra_args: list[str] | None = None) -> None:
     """Runs one script, streaming its output, and keeps its verdict lines and JSON figures."""
     script = BENCH / bench.script
     if not script.exists():
         bench.verdicts = [f"not run: {bench.script} does not exist yet"]
         return
-    command = [sys.executable, str(script), *(bench.quick_args if quick else bench.full_args)]
+    command = [sys.executable, str(script), *(bench.quick_args if quick else bench.full_args), *(extra_args or [])]
     figures = folder / f"{script.stem}.json"
     if accepts_json(script):
         command += ["--json", str(figures)]
@@ -90,17 +92,50 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), {memory_kb / 1024 / 1024:.1f} GB RAM"
 
 
+STACK_NAMES = {"single": "single-process", "scaled": "scaled", "external": "external"}
+
+
 def turns_table(figures: dict) -> list[str]:
-    """The per-level rows of the turns benchmark as a markdown table."""
-    rows = ["| bot | users | turns/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
+    """The per-level rows of the turns benchmark as markdown tables: every level, then the stacks side by side."""
+    rows = ["| stack | bot | users | turns/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"]
     for level in figures.get("levels", []):
-        rows.append(f"| {level['bot']} | {level['users']} | {level['turns_per_second']:.2f} | {level['p50_ms']:.0f} | "
-                    f"{level['p95_ms']:.0f} | {level['p99_ms']:.0f} | {level['errors']} |")
+        stack = STACK_NAMES.get(level.get("phase", "single"), level.get("phase"))
+        rows.append(f"| {stack} | {level['bot']} | {level['users']} | {level['turns_per_second']:.2f} | "
+                    f"{level['p50_ms']:.0f} | {level['p95_ms']:.0f} | {level['p99_ms']:.0f} | {level['errors']} |")
     rows.append("")
+    rows += side_by_side(figures.get("levels", []))
     for comparison in figures.get("comparisons", []):
         target = " (targets at 20 users: turns/s >= x2.0, p95 <= x0.5)" if comparison["users"] == 20 else ""
-        rows.append(f"- ours / stock at {comparison['users']} users: turns/s x{comparison['turns_ratio']:.2f}, "
-                    f"p95 x{comparison['p95_ratio']:.2f}{target}")
+        stack = {"single": "ours", "scaled": "scaled", "external": "external"}.get(comparison.get("stack", "single"))
+        rows.append(f"- {stack} / stock (measured alongside) at {comparison['users']} users: "
+                    f"turns/s x{comparison['turns_ratio']:.2f}, p95 x{comparison['p95_ratio']:.2f}{target}")
+    if "scaled" in figures:
+        reset = figures.get("reset", {}).get("scaled", "")
+        rows.append(f"- scaled stack (PostgreSQL, Redis, portal 2 workers, 2 action servers, 2 Rasa processes behind "
+                    f"nginx): {figures['scaled'][:300]}"
+                    + (f"; between levels: {reset}" if figures["scaled"] == "run" else ""))
+    return rows
+
+
+def side_by_side(levels: list[dict]) -> list[str]:
+    """turns/s and p95 of both of our stacks and of the stock bot alongside each, per number of users."""
+    by_level = {(level.get("phase", "single"), level["bot"], level["users"]): level for level in levels}
+    if not any(phase == "scaled" for phase, _, _ in by_level):
+        return []
+    columns = [("single", "our stack"), ("scaled", "scaled stack"), ("single", "stock rasa init bot"),
+               ("scaled", "stock rasa init bot")]
+    rows = ["| users | single-process: turns/s, p95 ms | scaled | stock (with single) | stock (with scaled) | "
+            "scaled / single: turns/s, p95 |", "|---|---|---|---|---|---|"]
+    for users in sorted({users for _, _, users in by_level}):
+        cells = [by_level.get((phase, bot, users)) for phase, bot in columns]
+        text = [f"{c['turns_per_second']:.2f}, {c['p95_ms']:.0f}" if c else "-" for c in cells]
+        single, scaled = cells[0], cells[1]
+        ratio = "-"
+        if single and scaled and single["turns_per_second"] and single["p95_ms"]:
+            ratio = (f"x{scaled['turns_per_second'] / single['turns_per_second']:.2f}, "
+                     f"x{scaled['p95_ms'] / single['p95_ms']:.2f}")
+        rows.append(f"| {users} | " + " | ".join(text) + f" | {ratio} |")
+    rows.append("")
     return rows
 
 
@@ -131,12 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs of every benchmark (smoke, not figures)")
     parser.add_argument("--only", default="", help="comma-separated script names to run (default: all four)")
     parser.add_argument("--record", action="store_true", help=f"append the summary to {RESULTS.relative_to(REPO_ROOT)}")
+    parser.add_argument("--skip-scaled", action="store_true",
+                        help="turns benchmark: leave out the scaled stack (PostgreSQL, Redis, 2 Rasa processes, ...)")
+    parser.add_argument("--stock-dir", type=Path, default=None,
+                        help="turns benchmark: reuse a folder where `rasa init` was run and trained before")
     args = parser.parse_args(argv)
     selected = [b for b in benches() if not args.only or b.script.removesuffix(".py") in args.only.split(",")
                 or b.script in args.only.split(",")]
     with tempfile.TemporaryDirectory(prefix="wgp-bench-") as folder:
+        turns_args = (["--skip-scaled"] if args.skip_scaled else []) + (
+            ["--stock-dir", str(args.stock_dir.resolve())] if args.stock_dir else [])
         for bench in selected:
-            run(bench, args.quick, Path(folder))
+            run(bench, args.quick, Path(folder), turns_args if bench.script == "turns_bench.py" else [])
     block = summary(selected, args.quick)
     print("\n" + "=" * 100 + "\nSUMMARY\n" + "=" * 100 + "\n" + block)
     if args.record:

@@ -7,8 +7,12 @@ conversation: a termination with a disambiguation and a confirmation, a salary l
 reply is checked; a wrong answer counts as an error, not as a turn. Prints turns/s and p50/p95/p99 per turn
 for each number of users, for both bots, and the ratios against the targets at 20 users.
 
+Then the same levels against the scaled stack of scripts/run_scaled.py (PostgreSQL, Redis, the portal with 2
+workers, 2 action servers, 2 Rasa processes behind nginx; every port a free one), again each followed by the
+stock bot, with a fresh PostgreSQL database per level; and both stacks side by side (`--skip-scaled`: not).
+
 Run with the portal's environment (it has httpx and pyotp):
-    portal/.venv/bin/python bench/turns_bench.py [--quick] [--profile]
+    portal/.venv/bin/python bench/turns_bench.py [--quick] [--profile] [--skip-scaled] [--stock-dir DIR]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -67,6 +72,18 @@ def _load_portal_test_server():
 
 portal_test_server = _load_portal_test_server()
 free_port = portal_test_server.free_port
+
+
+def _load_run_scaled():
+    # scripts/ is no package: the scaled stack's starter (`make run-scaled`) is loaded from its file.
+    spec = importlib.util.spec_from_file_location("run_scaled", REPO_ROOT / "scripts" / "run_scaled.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run_scaled = _load_run_scaled()
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -133,6 +150,9 @@ class Service:
 class OurStack:
     """Portal + action server + Rasa, as the Procfile runs them, on free ports with a fresh SQLite database."""
 
+    RESET = "portal restarted on the seeded copy of its SQLite database per level"
+    FORKING: tuple[str, ...] = ()
+
     def __init__(self, workdir: Path, model: Path) -> None:
         """Creates and seeds the database, keeps a copy of it, and starts the three processes."""
         self.workdir = workdir
@@ -198,6 +218,9 @@ class OurStack:
 class ExternalStack:
     """A stack started elsewhere (e.g. the scaled setup): only its URLs; its data is not reset between levels."""
 
+    RESET = "none (not our stack): once no participant is left, terminations go to the summary and are declined"
+    FORKING: tuple[str, ...] = ()
+
     def __init__(self, rasa_url: str, portal_url: str) -> None:
         self.rasa_url, self.portal_url = rasa_url.rstrip("/"), portal_url.rstrip("/")
         self.data_dir = Path(tempfile.gettempdir())  # unused: the portal's files are not ours here
@@ -210,6 +233,65 @@ class ExternalStack:
 
     def stop(self) -> None:
         """Not ours to stop."""
+
+
+class ScaledBenchStack:
+    """The scaled-out stack of scripts/run_scaled.py (PostgreSQL, Redis, the portal with 2 workers, 2 action
+    servers and 2 Rasa processes behind nginx), every port a free one, so it never meets a `make run`.
+
+    Every load level gets a fresh portal database: right after the start, while it holds only the seeded demo
+    data, the portal's database is copied into a template database; before each level the portal is stopped,
+    its database dropped and created again from that template, and the portal started again. Rasa's tracker
+    store (its own database) is kept: every conversation has a new id anyway.
+    """
+
+    RESET = "fresh PostgreSQL database per level (dropped and created from the seeded template)"
+    TEMPLATE = "portal_seeded"
+    FORKING = ("portal",)  # uvicorn --workers 2: the workers are child processes of the one we started
+
+    def __init__(self, workdir: Path, model: Path) -> None:
+        """Starts the stack (its own throw-away PostgreSQL cluster, never DATABASE_URL) and makes the template."""
+        ports = run_scaled.Ports.free(free_port(), free_port(), free_port())
+        self.stack = run_scaled.ScaledStack(workdir, ports, model=model)
+        self.stack.start()
+        self.rasa_url, self.portal_url = self.stack.rasa_url, self.stack.portal_url
+        self.data_dir = self.stack.portal_data_dir
+        self.database = urlsplit(self.stack.database_url)
+        try:
+            with self._portal_stopped():
+                self._pg("createdb", "--template", self.database.path.lstrip("/"), self.TEMPLATE)
+        except BaseException:
+            self.stack.stop()
+            raise
+
+    def _pg(self, program: str, *arguments: str) -> None:
+        # The cluster is ours (trust authentication on loopback), reached as its owner role.
+        subprocess.run([run_scaled.pg_bin(program), "-h", self.database.hostname, "-p", str(self.database.port),
+                        "-U", self.database.username, *arguments], check=True, capture_output=True)
+
+    @contextmanager
+    def _portal_stopped(self) -> Iterator[None]:
+        """The portal's workers stopped (a database with connections can be neither copied nor dropped)."""
+        portal = self.stack.processes["portal"]
+        portal.stop()
+        yield
+        portal.start()
+        portal.wait_ready()
+
+    def reset_portal(self) -> None:
+        """The portal's database again as seeded: dropped and created from the template, the portal restarted."""
+        name = self.database.path.lstrip("/")
+        with self._portal_stopped():
+            self._pg("dropdb", "--force", name)
+            self._pg("createdb", "--template", self.TEMPLATE, name)
+
+    def pids(self) -> dict[str, int]:
+        """The processes to profile: both Rasa processes, both action servers, the portal (its workers with it)."""
+        return {name: part.pid for name, part in self.stack.processes.items() if name not in ("redis", "nginx")}
+
+    def stop(self) -> None:
+        """Stops every process and removes the throw-away cluster."""
+        self.stack.stop()
 
 
 class StockBot:
@@ -484,6 +566,8 @@ class LevelResult:
     submitted: int = 0
     declined: int = 0
     token_p95_ms: float = float("nan")
+    # Which of our stacks the level was measured with: the stock bot's levels run alongside each in turn.
+    phase: str = "single"
     failures: list[str] = field(default_factory=list)
 
 
@@ -617,8 +701,8 @@ def py_spy_executable() -> str | None:
 class Profiler:
     """py-spy recording each process for a fixed time, in collapsed-stack form (speedscope.app opens it)."""
 
-    def __init__(self, pids: dict[str, int], seconds: float, label: str) -> None:
-        self.pids, self.seconds, self.label = pids, seconds, label
+    def __init__(self, pids: dict[str, int], seconds: float, label: str, with_children: tuple[str, ...] = ()) -> None:
+        self.pids, self.seconds, self.label, self.with_children = pids, seconds, label, with_children
         self.recordings: list[tuple[str, Path, subprocess.Popen]] = []
 
     def start(self) -> None:
@@ -628,6 +712,8 @@ class Profiler:
             out = PROFILES_DIR / f"{self.label}-{name}.collapsed.txt"
             command = [executable, "record", "--pid", str(pid), "--duration", str(int(self.seconds)), "--rate", "50",
                        "--nonblocking", "--format", "raw", "--output", str(out)]
+            if name in self.with_children:
+                command.append("--subprocesses")
             log = (PROFILES_DIR / f"{self.label}-{name}.py-spy.log").open("wb")
             self.recordings.append((name, out, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
 
@@ -751,6 +837,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="measure a stack started elsewhere (e.g. the scaled setup) instead of starting one; "
                              "needs --portal-url; its data is not reset between levels")
     parser.add_argument("--portal-url", default=None, help="the portal of the --rasa-url stack")
+    parser.add_argument("--skip-scaled", action="store_true",
+                        help="leave out the scaled stack (scripts/run_scaled.py: PostgreSQL, Redis, 2 portal workers, "
+                             "2 action servers, 2 Rasa processes behind nginx), measured after the single-process one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the services' logs")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
@@ -763,6 +852,58 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+# Our workload's name in each phase: the single-process stack, the scaled one, or one started elsewhere.
+PHASES = {"single": "our stack", "scaled": "scaled stack", "external": "external stack"}
+STOCK = "stock rasa init bot"
+
+
+def measure(stack: OurStack | ScaledBenchStack | ExternalStack, phase: str, stock: StockBot | None,
+            args: argparse.Namespace, results: list[LevelResult] | None = None) -> list[LevelResult]:
+    """Every level against one of our stacks, each followed by the same level against the stock bot; appends to
+    `results` (when given) as it goes, so that a failure keeps the levels measured before it."""
+    name = PHASES[phase]
+    print(f"  {name}: between levels, {stack.RESET}", flush=True)
+    portal = portal_test_server.Portal(url=stack.portal_url, data_dir=stack.data_dir, env={})
+    first_token = login(portal, HR_ACCOUNTS[0])
+    groups = termination_groups(stack.portal_url, first_token)
+    probe = OurWorkload(stack.rasa_url, stack.portal_url, {HR_ACCOUNTS[0]: first_token}, TerminationPool({}))
+    recognised = set(asyncio.run(probe_groups(probe, groups)))
+    print(f"  {len(recognised)} of {len(groups)} names with 2-5 matches are recognised by the assistant", flush=True)
+    label = {"single": "ours", "scaled": "scaled", "external": "external"}[phase]
+    results = [] if results is None else results
+    for users in args.levels:
+        stack.reset_portal()  # our own stacks: every level meets the same seeded data
+        portal.tokens.clear()
+        tokens = login_all(portal)
+        accepted = termination_groups(stack.portal_url, tokens[HR_ACCOUNTS[0]])
+        pool = {query: numbers for query, numbers in accepted.items() if query in recognised}
+        print(f"  {name}, {users} users: {sum(map(len, pool.values()))} participants to terminate once each",
+              flush=True)
+        workload = OurWorkload(stack.rasa_url, stack.portal_url, tokens, TerminationPool(pool))
+        profiler = None
+        if args.profile and users == 20 and stack.pids():
+            profiler = Profiler(stack.pids(), args.duration, f"{label}-20", stack.FORKING)
+        result = asyncio.run(run_level(Workload(name, stack.rasa_url, 5, workload.converse), users, args.duration,
+                                       args.warmup, profiler.start if profiler else None))
+        result.phase = phase
+        results.append(result)
+        print_level(result)
+        if profiler:
+            for summary in profiler.finish():
+                print(f"      profile: {summary.relative_to(REPO_ROOT)}")
+        if stock is not None:
+            stock_label = "stock-20" if phase == "single" else f"stock-{label}-20"
+            profiler = Profiler(stock.pids(), args.duration, stock_label) if args.profile and users == 20 else None
+            result = asyncio.run(run_level(stock_workload(stock.url), users, args.duration, args.warmup,
+                                           profiler.start if profiler else None))
+            result.phase = phase
+            results.append(result)
+            print_level(result)
+            if profiler:
+                profiler.finish()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.rasa_url and not args.model.exists():
@@ -771,88 +912,120 @@ def main(argv: list[str] | None = None) -> int:
     print(f"turns benchmark: levels {args.levels} users, {args.duration:.0f} s measured + {args.warmup:.0f} s warm-up "
           f"each; machine {machine()}", flush=True)
     results: list[LevelResult] = []
+    scaled_status = "skipped (--skip-scaled)" if args.skip_scaled else "not run"
     with workspace(args.keep) as folder:
         stack = stock = None
         try:
-            started = time.monotonic()
-            if args.rasa_url:
-                stack = ExternalStack(args.rasa_url, args.portal_url)
-                print(f"  external stack: Rasa {stack.rasa_url}, portal {stack.portal_url}", flush=True)
-            else:
-                stack = OurStack(folder / "ours", args.model)
-                print(f"  our stack up in {time.monotonic() - started:.0f} s", flush=True)
             if not args.no_stock:
                 started = time.monotonic()
                 stock = StockBot(folder, args.stock_dir)
                 trained = f"(rasa init + train {stock.train_seconds:.0f} s)" if stock.train_seconds else "(reused)"
                 print(f"  stock bot up in {time.monotonic() - started:.0f} s {trained}", flush=True)
-            portal = portal_test_server.Portal(url=stack.portal_url, data_dir=stack.data_dir, env={})
-            first_token = login(portal, HR_ACCOUNTS[0])
-            groups = termination_groups(stack.portal_url, first_token)
-            probe = OurWorkload(stack.rasa_url, stack.portal_url, {HR_ACCOUNTS[0]: first_token}, TerminationPool({}))
-            recognised = set(asyncio.run(probe_groups(probe, groups)))
-            print(f"  {len(recognised)} of {len(groups)} names with 2-5 matches are recognised by the assistant",
-                  flush=True)
-            for users in args.levels:
-                stack.reset_portal()  # our own stack: every level meets the same seeded data
-                portal.tokens.clear()
-                tokens = login_all(portal)
-                accepted = termination_groups(stack.portal_url, tokens[HR_ACCOUNTS[0]])
-                pool = {query: numbers for query, numbers in accepted.items() if query in recognised}
-                print(f"  {users} users: {sum(map(len, pool.values()))} participants to terminate once each", flush=True)
-                workload = OurWorkload(stack.rasa_url, stack.portal_url, tokens, TerminationPool(pool))
-                ours = Workload("our stack", stack.rasa_url, 5, workload.converse)
-                profiler = None
-                if args.profile and users == 20 and stack.pids():
-                    profiler = Profiler(stack.pids(), args.duration, "ours-20")
-                result = asyncio.run(run_level(ours, users, args.duration, args.warmup,
-                                               profiler.start if profiler else None))
-                results.append(result)
-                print_level(result)
-                if profiler:
-                    for summary in profiler.finish():
-                        print(f"      profile: {summary.relative_to(REPO_ROOT)}")
-                if stock is not None:
-                    profiler = Profiler(stock.pids(), args.duration, "stock-20") if args.profile and users == 20 else None
-                    result = asyncio.run(run_level(stock_workload(stock.url), users, args.duration, args.warmup,
-                                                   profiler.start if profiler else None))
-                    results.append(result)
-                    print_level(result)
-                    if profiler:
-                        profiler.finish()
+            started = time.monotonic()
+            if args.rasa_url:
+                stack, phase = ExternalStack(args.rasa_url, args.portal_url), "external"
+                print(f"  external stack: Rasa {stack.rasa_url}, portal {stack.portal_url}", flush=True)
+                scaled_status = "skipped (an external stack was measured)"
+            else:
+                stack, phase = OurStack(folder / "ours", args.model), "single"
+                print(f"  our stack (portal, action server, Rasa: one process each) up in "
+                      f"{time.monotonic() - started:.0f} s", flush=True)
+            results += measure(stack, phase, stock, args)
+            stack.stop()
+            stack = None
+            if scaled_status == "not run":
+                print("\n  scaled stack: PostgreSQL, Redis, portal (2 workers), 2 action servers, 2 Rasa processes "
+                      "behind nginx, on free ports; starting...", flush=True)
+                started = time.monotonic()
+                try:
+                    stack = ScaledBenchStack(folder / "scaled", args.model)
+                except (RuntimeError, SystemExit, subprocess.CalledProcessError) as exc:
+                    detail = getattr(exc, "stderr", None) or str(exc)
+                    detail = detail.decode(errors="replace") if isinstance(detail, bytes) else detail
+                    scaled_status = f"failed to start: {detail.strip()[-2000:]}"
+                    print(f"  scaled stack: NOT RUN, it {scaled_status}", flush=True)
+                else:
+                    print(f"  scaled stack up in {time.monotonic() - started:.0f} s", flush=True)
+                    scaled_results: list[LevelResult] = []
+                    try:
+                        scaled_results = measure(stack, "scaled", stock, args, scaled_results)
+                        scaled_status = "run"
+                    except (RuntimeError, httpx.HTTPError, subprocess.CalledProcessError, AssertionError) as exc:
+                        # The single-process figures stand; the levels measured before the failure are kept.
+                        scaled_status = f"failed while measuring: {type(exc).__name__}: {str(exc)[-500:]}"
+                        print(f"  scaled stack: {scaled_status}", flush=True)
+                    results += scaled_results
         finally:
             for running in (stack, stock):
                 if running is not None:
                     running.stop()
     summary = summarise(results)
+    summary["scaled"] = scaled_status
+    summary["reset"] = {"single": OurStack.RESET, "scaled": ScaledBenchStack.RESET}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, default=str))
-    return 0 if all(r.errors == 0 for r in results) else 1
+    scaled_failed = scaled_status.startswith("failed")
+    return 0 if all(r.errors == 0 for r in results) and not scaled_failed else 1
 
 
 def summarise(results: list[LevelResult]) -> dict[str, object]:
-    """Prints the comparison at each level and the verdict at 20 users; returns everything as a dict."""
-    by_level = {(r.bot, r.users): r for r in results}
+    """Prints each of our stacks against the stock bot measured alongside it, the verdicts at 20 users, and the
+    stacks side by side; returns everything as a dict."""
+    by_level = {(r.phase, r.bot, r.users): r for r in results}
     comparisons = []
-    if any(bot == "stock rasa init bot" for bot, _ in by_level):
-        print("\nconversation turns, ours vs stock rasa init bot (ratio turns/s, ratio p95):")
-    for (bot, users), ours in sorted(by_level.items(), key=lambda item: item[0][1]):
-        stock = by_level.get(("stock rasa init bot", users))
-        if bot != "our stack" or stock is None:
+    for phase, name in PHASES.items():
+        pairs = [(ours, by_level.get((phase, STOCK, ours.users))) for ours in results
+                 if ours.phase == phase and ours.bot == name]
+        pairs = sorted(((ours, stock) for ours, stock in pairs if stock is not None), key=lambda p: p[0].users)
+        if not pairs:
             continue
-        verdict = verdicts(ours, stock)
-        comparisons.append(verdict)
-        line = f"  {users:>3} users: turns/s x{verdict['turns_ratio']:.2f}, p95 x{verdict['p95_ratio']:.2f}"
-        if users == 20:
-            line += (f"   target >= x{TARGET_TURNS_RATIO:.1f}: {'MET' if verdict['turns_target_met'] else 'MISSED'};"
-                     f" target p95 <= x{TARGET_P95_RATIO:.1f}: {'MET' if verdict['p95_target_met'] else 'MISSED'}")
-        print(line)
+        print(f"\nconversation turns, {name} vs the stock rasa init bot measured alongside it "
+              "(ratio turns/s, ratio p95):")
+        for ours, stock in pairs:
+            verdict = {"stack": phase, **verdicts(ours, stock)}
+            comparisons.append(verdict)
+            line = f"  {name} / stock, {ours.users:>3} users: turns/s x{verdict['turns_ratio']:.2f}, " \
+                   f"p95 x{verdict['p95_ratio']:.2f}"
+            if ours.users == 20:
+                line += (f"   target >= x{TARGET_TURNS_RATIO:.1f}: "
+                         f"{'MET' if verdict['turns_target_met'] else 'MISSED'};"
+                         f" target p95 <= x{TARGET_P95_RATIO:.1f}: {'MET' if verdict['p95_target_met'] else 'MISSED'}")
+            print(line)
+    side_by_side = side_by_side_rows(results)
+    if side_by_side:
+        print("\nside by side, turns/s and p95 ms per level (each stock column measured alongside that stack):")
+        for row in side_by_side:
+            print("  " + row)
     errors = sum(r.errors for r in results)
     if errors:
         print(f"  {errors} wrong or missing answers: the figures of those levels are not valid")
     return {"date": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
             "levels": [{k: v for k, v in vars(r).items() if k != "failures"} for r in results],
             "comparisons": comparisons}
+
+
+def side_by_side_rows(results: list[LevelResult]) -> list[str]:
+    """One row per number of users: the single-process stack, the scaled one, the stock bot alongside each, and
+    scaled / single-process. Empty unless both of our stacks were measured."""
+    by_level = {(r.phase, r.bot, r.users): r for r in results}
+    if not any(r.phase == "scaled" for r in results) or not any(r.phase == "single" for r in results):
+        return []
+    columns = [("single", PHASES["single"]), ("scaled", PHASES["scaled"]), ("single", STOCK), ("scaled", STOCK)]
+    titles = ["our stack", "scaled stack", "stock (with ours)", "stock (with scaled)"]
+    rows = [f"{'users':>5}  " + "  ".join(f"{title:>19}" for title in titles) + "  scaled / ours"]
+    for users in sorted({r.users for r in results}):
+        cells = []
+        for phase, bot in columns:
+            level = by_level.get((phase, bot, users))
+            cells.append(f"{level.turns_per_second:7.2f} /{level.p95_ms:6.0f} ms" if level else "-")
+        single, scaled = by_level.get(("single", PHASES["single"], users)), by_level.get(("scaled", PHASES["scaled"],
+                                                                                          users))
+        ratio = ""
+        if single and scaled and single.turns_per_second and single.p95_ms:
+            ratio = (f"turns/s x{scaled.turns_per_second / single.turns_per_second:.2f}, "
+                     f"p95 x{scaled.p95_ms / single.p95_ms:.2f}")
+        rows.append(f"{users:>5}  " + "  ".join(f"{cell:>19}" for cell in cells) + f"  {ratio}")
+    return rows
 
 
 if __name__ == "__main__":
