@@ -53,11 +53,9 @@ async def hand_off(
 ) -> list[EventType]:
     """Explains (unless the user just asked for it), creates the handoff in the portal, and pauses the conversation."""
     portal_message = portal_message or tracker.get_slot("portal_message")
-    if not explain:
-        pass
-    elif reason in PORTAL_EXPLAINS and portal_message:
+    if explain and reason in PORTAL_EXPLAINS and portal_message:
         dispatcher.utter_message(response="utter_portal_refused", portal_message=portal_message)
-    elif reason in EXPLANATIONS:
+    elif explain and reason in EXPLANATIONS:
         dispatcher.utter_message(response=EXPLANATIONS[reason])
     reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
     handoff = {

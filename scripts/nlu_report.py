@@ -180,6 +180,17 @@ def _format_f1(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _confusion_rows(labels: dict[str, dict[str, Any]]) -> list[str]:
+    """Table rows of labels (intents or FAQ answers), worst first, with what each was taken for."""
+    rows = []
+    for name, row in sorted(labels.items(), key=lambda item: (item[1]["f1"], item[0])):
+        confused = ", ".join(f"{k} ({v})" for k, v in row["confused_with"].items())
+        rows.append(
+            f"| {name} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['support']} | {confused} |"
+        )
+    return rows
+
+
 def render_markdown(results: list[LanguageResult], folds: int, generated: str, minutes: float) -> str:
     """The report a person reads: summary first, then the weak spots, then every intent and entity."""
     lines = [
@@ -209,11 +220,7 @@ def render_markdown(results: list[LanguageResult], folds: int, generated: str, m
             "| intent | F1 | precision | recall | support | confused with |",
             "|---|---:|---:|---:|---:|---|",
         ]
-        for name, row in sorted(r.intents.items(), key=lambda item: (item[1]["f1"], item[0])):
-            confused = ", ".join(f"{k} ({v})" for k, v in row["confused_with"].items())
-            lines.append(
-                f"| {name} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['support']} | {confused} |"
-            )
+        lines += _confusion_rows(r.intents)
         lines += [
             "",
             f"## {r.language}: entities",
@@ -234,12 +241,7 @@ def render_markdown(results: list[LanguageResult], folds: int, generated: str, m
                 "| answer | F1 | precision | recall | support | confused with |",
                 "|---|---:|---:|---:|---:|---|",
             ]
-            for name, row in sorted(r.responses.items(), key=lambda item: (item[1]["f1"], item[0])):
-                confused = ", ".join(f"{k} ({v})" for k, v in row["confused_with"].items())
-                lines.append(
-                    f"| {name} | {row['f1']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} "
-                    f"| {row['support']} | {confused} |"
-                )
+            lines += _confusion_rows(r.responses)
     lines += ["", "Rasa's own reports and the misclassified examples: `reports/nlu/<language>/`.", ""]
     return "\n".join(lines)
 

@@ -283,5 +283,8 @@ def test_only_an_explicit_yes_submits(chat: Callable[..., Chat]) -> None:
     conversation = chat("demo.hr")
     conversation.say(f"uitdiensttreding voor 2001685 per {dutch(end_of_next_month())}")
     replies = joined(conversation.say("zo snel mogelijk"))
-    assert "Kies 'ja' om door te geven" in replies
+    # Whether the classifier reads it as a yes (then the yes-word check asks for 'ja') or as an answer
+    # (then the summary is asked again), the question stays open and nothing is submitted.
+    assert "Kies 'ja' om door te geven" in replies or "Zal ik deze uitdiensttreding doorgeven?" in replies
+    assert "Doorgegeven" not in replies
     assert mutations(conversation, "2001685", "termination") == []
