@@ -6,9 +6,9 @@ checkout's source (`portal/src`), as `uvicorn portal.main:app`, on a free port w
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -88,11 +88,18 @@ def verdict(label: str, value: float, limit: float, unit: str) -> str:
     return f"  [{state}] {label}: {value:.1f} {unit} (target ≤ {limit:g} {unit})"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def load_portal_test_server():
+    """The portal's test helper (portal/tests/server.py): free ports, the health wait, the demo logins and the
+    TOTP bookkeeping (a code is accepted once); loaded by path, as the bench scripts are not a package."""
+    spec = importlib.util.spec_from_file_location("portal_test_server", ROOT / "portal" / "tests" / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+portal_test_server = load_portal_test_server()
+free_port = portal_test_server.free_port
 
 
 def portal_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
@@ -158,18 +165,7 @@ def running_portal(data_dir: Path, database_url: str | None = None, workers: int
         process = subprocess.Popen(command, env=portal_env(data_dir, database_url), stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the portal exited: {log_path.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the portal did not become healthy: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
+            portal_test_server.wait_until_healthy(process, url, log_path, timeout_s=60)
             yield RunningPortal(url=url, pid=process.pid, data_dir=data_dir)
         finally:
             process.terminate()

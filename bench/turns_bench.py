@@ -61,17 +61,8 @@ TARGET_TURNS_RATIO = 2.0
 TARGET_P95_RATIO = 0.5
 
 
-def _load_portal_test_server():
-    # The portal's test helper: the published demo logins and the TOTP bookkeeping (a code is accepted once).
-    spec = importlib.util.spec_from_file_location("portal_test_server", REPO_ROOT / "portal" / "tests" / "server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-portal_test_server = _load_portal_test_server()
-free_port = portal_test_server.free_port
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _portal import free_port, portal_test_server  # noqa: E402  (the helpers beside this script)
 
 
 def _load_run_scaled():

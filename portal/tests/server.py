@@ -87,6 +87,22 @@ class Portal:
         return {"Authorization": f"Bearer {self.login(username)}", **extra}
 
 
+def wait_until_healthy(process: subprocess.Popen, url: str, log_path: Path, timeout_s: float) -> None:
+    """Waits until the portal at `url` answers /api/health; its log in the error if it exits or stays down."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"portal exited: {log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"portal did not become healthy: {log_path.read_text()}")
+        time.sleep(0.2)
+
+
 @contextmanager
 def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: Path = BIN) -> Iterator[Portal]:
     """Creates and seeds a database in `tmp`, starts the portal on a free port, stops it afterwards.
@@ -108,18 +124,7 @@ def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"portal exited: {(tmp / 'portal.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"portal did not become healthy: {(tmp / 'portal.log').read_text()}")
-            time.sleep(0.2)
+        wait_until_healthy(process, url, tmp / "portal.log", timeout_s=30)
         yield Portal(url=url, data_dir=tmp, env=env)
     finally:
         process.terminate()
