@@ -144,6 +144,18 @@ def active_numbers(data: bytes, count: int, skip: int = 0) -> list[str]:
 # --- the salary workbook: round trip ------------------------------------------------------------------
 
 
+def test_a_name_that_would_be_a_formula_is_neutralised_in_the_salary_workbook(today: date) -> None:
+    """A participant registered as '=HYPERLINK(...)' must not become a live formula in the HR user's spreadsheet."""
+    from portal.collective.workbooks import SalaryLine, salary_workbook
+
+    lines = [SalaryLine("2009999", '=HYPERLINK("http://evil","x")', 1, Decimal(50000), Decimal(100)),
+             SalaryLine("2009998", "@SUM(A1)", 1, Decimal(50000), Decimal(100)),
+             SalaryLine("2009997", "Jansen, P.", 1, Decimal(50000), Decimal(100))]
+    sheet = load_workbook(io.BytesIO(salary_workbook(lines, today, "nl"))).worksheets[0]
+    names = [(cell.value, cell.data_type) for cell in sheet["B"][1:]]
+    assert names == [("'=HYPERLINK(\"http://evil\",\"x\")", "s"), ("'@SUM(A1)", "s"), ("Jansen, P.", "s")]
+
+
 def test_salary_workbook_round_trip(portal: Portal, today: date) -> None:
     download = download_salary(portal, today)
     assert download.status_code == 200

@@ -145,9 +145,10 @@ def test_finance_cannot_export_and_another_employer_cannot_download(portal: Port
     assert made["id"] not in {e["id"] for e in their_history}
 
 
-def test_a_name_that_looks_like_a_formula_stays_text() -> None:
+def test_a_name_that_looks_like_a_formula_stays_text_and_is_neutralised() -> None:
     row = ExportRow("1", "=HYPERLINK(\"http://evil\")", "1 Regeling", date(1980, 1, 1), date(2020, 1, 1),
                     Decimal("50000"), Decimal("100"), ParticipantStatus.active, None)
     sheet = load_workbook(io.BytesIO(workbook_bytes([row], "en", date(2024, 1, 1)))).worksheets[0]
     cell = sheet["B2"]
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"http://evil\")"
+    # Text in the file, and an apostrophe in front so that copying it or saving it as CSV does not make it a formula.
+    assert cell.data_type == "s" and cell.value == "'=HYPERLINK(\"http://evil\")"

@@ -7,6 +7,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from portal.exports import xlsx
@@ -41,6 +42,18 @@ def test_values_keep_their_types_and_formats() -> None:
 def test_text_stays_text_even_when_it_looks_like_a_formula_or_holds_control_characters() -> None:
     data = _written([('=HYPERLINK("http://evil")', None, None, None, None), ("  spaced <&> \x07bell", None, None, None, None)])
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    assert sheet["A2"].data_type == "s" and sheet["A2"].value == '=HYPERLINK("http://evil")'
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value == '\'=HYPERLINK("http://evil")'
     assert sheet["A3"].value == "  spaced <&> bell"
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+31 6 1234", "-2+3", "@SUM(A1)", "\tcmd", "=cmd|' /C calc'!A0"])
+def test_text_a_spreadsheet_would_run_gets_an_apostrophe(text: str) -> None:
+    sheet = load_workbook(io.BytesIO(_written([(text, None, None, None, None)]))).worksheets[0]
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Jansen", "van 't Hek", "O'Brien", "El-Amrani", "5 = 5"])
+def test_ordinary_text_is_left_as_typed(text: str) -> None:
+    sheet = load_workbook(io.BytesIO(_written([(text, None, None, None, None)]))).worksheets[0]
+    assert sheet["A2"].value == text

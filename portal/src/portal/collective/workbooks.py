@@ -21,6 +21,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from portal.collective.problems import CellProblem
 from portal.errors import N_
+from portal.exports.xlsx import neutralise
 from portal.i18n import translate
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,7 +124,7 @@ def salary_workbook(lines: Iterable[SalaryLine], effective_date: date, language:
     for line in lines:
         sheet.append([
             line.number,
-            line.name,
+            neutralise(line.name),
             line.scheme,
             _cell(sheet, float(line.salary), MONEY_FORMAT),
             _cell(sheet, float(line.parttime_percentage), PERCENT_FORMAT),

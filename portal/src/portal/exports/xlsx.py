@@ -2,7 +2,9 @@
 
 openpyxl spends ~0.1 ms per cell on cell objects and styles: 14 s for the 900,000 cells of a 100,000-participant
 file (issue 7 asks ≤ 10 s). This writes the sheet's XML straight into the zip, row by row, with a fixed set of
-styles; memory stays flat. Text goes in as inline strings, so a value starting with '=' is text, never a formula.
+styles; memory stays flat. Text goes in as inline strings, so a value starting with '=' is text, never a formula;
+and text that a spreadsheet would read as a formula once copied or saved as CSV gets a leading apostrophe
+(`neutralise`, also used by the collective workbooks).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from openpyxl.utils import get_column_letter
 # Characters XML 1.0 does not allow (a name pasted with a control character must not break the file).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH = date(1899, 12, 30)
+# First characters with which Excel, LibreOffice and Google Sheets start a formula or a DDE call (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Style indexes into cellXfs of STYLES below.
 BOLD, DATE, MONEY, PERCENT = 1, 2, 3, 4
 FORMATS = {"date": DATE, "money": MONEY, "percent": PERCENT}
@@ -69,8 +73,13 @@ class Column:
     kind: str = "text"
 
 
+def neutralise(value: str) -> str:
+    """Text a spreadsheet could take for a formula, prefixed with an apostrophe so that it stays text everywhere."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _text(value: str) -> str:
-    return escape(_INVALID_XML.sub("", value))
+    return escape(neutralise(_INVALID_XML.sub("", value)))
 
 
 def _cell(ref: str, value: object, style: int) -> str:
