@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +46,8 @@ class Portal:
     tokens: dict[str, str] = field(default_factory=dict)
     # The last TOTP time step used per user: the portal accepts each code once only.
     used_steps: dict[str, int] = field(default_factory=dict)
+    # The process behind `url`, for tests that stop or pause the portal.
+    server: PortalServer | None = None
 
     @property
     def database(self) -> Path:
@@ -103,6 +106,43 @@ def wait_until_healthy(process: subprocess.Popen, url: str, log_path: Path, time
         time.sleep(0.2)
 
 
+class PortalServer:
+    """The portal's uvicorn process, which a test can stop, pause and start again on the same address and data."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Path, bin_dir: Path = BIN) -> None:
+        self.env, self.port, self.log_path, self.bin_dir = env, port, log_path, bin_dir
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Starts uvicorn and waits until /api/health answers (the log is appended to, across restarts)."""
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(self.bin_dir / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until_healthy(self.process, self.url, self.log_path, timeout_s=30)
+
+    def stop(self) -> None:
+        """Stops the portal as an operator would (SIGTERM); requests get 'connection refused' until start()."""
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Freezes the process (SIGSTOP): connections are accepted by the kernel but nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Lets a paused portal go on with whatever it was sent meanwhile."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
 @contextmanager
 def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: Path = BIN) -> Iterator[Portal]:
     """Creates and seeds a database in `tmp`, starts the portal on a free port, stops it afterwards.
@@ -114,19 +154,9 @@ def running_portal(tmp: Path, extra_env: dict[str, str] | None = None, bin_dir: 
     if "DATABASE_URL" not in (extra_env or {}):
         env.pop("DATABASE_URL", None)  # the default SQLite file, whatever the developer's shell says
     subprocess.run([str(bin_dir / "portal"), "init-db"], env=env, check=True, capture_output=True)
-    port = free_port()
-    log = (tmp / "portal.log").open("wb")
-    process = subprocess.Popen(
-        [str(bin_dir / "uvicorn"), "portal.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = PortalServer(env, free_port(), tmp / "portal.log", bin_dir)
     try:
-        wait_until_healthy(process, url, tmp / "portal.log", timeout_s=30)
-        yield Portal(url=url, data_dir=tmp, env=env)
+        server.start()
+        yield Portal(url=server.url, data_dir=tmp, env=env, server=server)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        server.stop()

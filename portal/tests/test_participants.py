@@ -89,6 +89,23 @@ def test_search_finds_a_fragment_inside_a_name_word(portal: Portal) -> None:
     assert [p["number"] for p in _search(portal, q="ier assob")["items"]] == []
 
 
+@pytest.mark.parametrize(
+    "query", ["'; DROP TABLE participant;--", "' OR '1'='1", "\" OR 1=1 --", "%' UNION SELECT bsn FROM participant --"]
+)
+def test_sql_in_a_search_is_text_that_finds_nobody(portal: Portal, query: str) -> None:
+    found = _search(portal, q=query)
+    assert found["total"] == 0 and found["items"] == []
+    # The table is still there, and quotes and comment marks around a name are only punctuation.
+    assert [p["number"] for p in _search(portal, q="ter Assob")["items"]] == ["2001681"]
+    assert [p["number"] for p in _search(portal, q="assob' --")["items"]] == ["2001681"]
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "%%", "_%_"])
+def test_like_wildcards_are_no_patterns(portal: Portal, query: str) -> None:
+    """A search of only wildcards or punctuation is an empty search (everyone listed), not a pattern error."""
+    assert _search(portal, q=query)["total"] == _search(portal)["total"]
+
+
 def test_search_by_bsn_finds_exactly_that_participant(portal: Portal) -> None:
     with sqlite3.connect(portal.database) as db:
         (bsn,) = db.execute("SELECT bsn FROM participant WHERE number = '2001685'").fetchone()
