@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from portal.dates import add_months
 from tests.server import Portal, free_port, running_portal
+from tests.test_concurrency import simultaneous_salary_changes
 
 
 def _pg_bin(name: str) -> str:
@@ -127,3 +128,8 @@ def test_many_generated_participants_and_their_search_on_postgresql(pg_portal: P
             assert found["total"] == count and len(found["items"]) == 6
         by_bsn = client.get("/api/participants", params={"q": bsn}, headers=headers).json()
     assert [p["number"] for p in by_bsn["items"]] == ["2003000"]
+
+
+def test_two_users_changing_one_participant_at_once_lose_nothing_on_postgresql(pg_portal: Portal, today: date) -> None:
+    """On PostgreSQL two transactions really run side by side (READ COMMITTED): the participant's row is locked."""
+    simultaneous_salary_changes(pg_portal, "2001682", today)

@@ -105,6 +105,11 @@ def submit(
     """Validates and (unless dry_run) records a mutation; returns it and whether it was new."""
     employer_id = principal.employer_id
     participant = get_participant(session, employer_id, number)
+    if not dry_run:
+        # One change per participant at a time (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer
+        # anyway): two users confirming at once are checked and recorded one after the other, and the
+        # second one's recompute sees the first one's change instead of overwriting its effect.
+        session.refresh(participant, with_for_update=True)
     kind = rules.type_of(request)
     fingerprint = request_fingerprint(number, kind.value, json.dumps(request.model_dump(mode="json"), sort_keys=True))
     if idempotency_key and not dry_run:
