@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.server import Portal
 
@@ -158,3 +161,49 @@ def test_a_missing_participant_and_another_employers_answer_alike(portal: Portal
         missing = client.get("/api/participants/9999999", headers=portal.headers("demo.hr"))
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
+
+
+BAD_TOKENS = ["expired", "other_key", "mfa_token", "garbage"]
+
+
+def _signed_by_the_portal(portal: Portal, claims: dict, kid: str | None) -> str:
+    """A token signed with the portal's own key (the test can read it), so that only its claims are wrong."""
+    key = serialization.load_pem_private_key((portal.data_dir / "keys" / "jwt-es256.pem").read_bytes(), password=None)
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid} if kid else None)
+
+
+@pytest.fixture(scope="module")
+def bad_tokens(portal: Portal) -> dict[str, str]:
+    genuine_token = portal.login("demo.um")
+    kid = jwt.get_unverified_header(genuine_token).get("kid")
+    genuine = jwt.decode(genuine_token, options={"verify_signature": False})
+    now = datetime.now(UTC)
+    with portal.client() as client:
+        mfa_token = client.post("/api/auth/login", json={"username": "demo.um", "password": "Pensioen-Demo-2026!"}).json()["mfa_token"]
+    return {
+        "expired": _signed_by_the_portal(portal, {**genuine, "iat": now - timedelta(hours=2), "exp": now - timedelta(minutes=1)}, kid),
+        "other_key": jwt.encode(genuine, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256", headers={"kid": kid} if kid else None),
+        "mfa_token": mfa_token,
+        "garbage": "not.a.token",
+    }
+
+
+def test_only_the_expiry_makes_the_expired_token_bad(portal: Portal, bad_tokens: dict[str, str]) -> None:
+    claims = jwt.decode(bad_tokens["expired"], options={"verify_signature": False})
+    kid = jwt.get_unverified_header(bad_tokens["expired"]).get("kid")
+    fresh = _signed_by_the_portal(portal, {**claims, "exp": datetime.now(UTC) + timedelta(minutes=5)}, kid)
+    with portal.client() as client:
+        assert client.get("/api/participants", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+        assert client.get("/api/participants", headers={"Authorization": f"Bearer {bad_tokens['expired']}"}).status_code == 401
+
+
+@pytest.mark.parametrize("kind", BAD_TOKENS)
+@pytest.mark.parametrize("method,path,body,expected", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_bad_tokens_are_refused_on_every_endpoint(
+    portal: Portal, today: date, bad_tokens: dict[str, str], kind: str, method: str, path: str, body: str | None, expected: dict
+) -> None:
+    """An expired token, one signed with another key, the password step's token, garbage: refused like no token."""
+    with portal.client() as client:
+        response = client.request(method, path.format(number="2001681", handoff_id=MISSING_HANDOFF, change_id=MISSING_HANDOFF, scheme_number=1, export_id=MISSING_EXPORT, document_id=DOCUMENT_ID, **TEAMS_PATH), json=_body(body, today) if body else None, headers={"Authorization": f"Bearer {bad_tokens[kind]}"})
+    assert response.status_code == expected[None] == 401, response.text
+    assert "Assob" not in response.text and "52242" not in response.text and "items" not in response.text
