@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import jwt
@@ -161,3 +163,20 @@ def test_a_mutation_through_a_chat_token_is_recorded_as_chat(portal: Portal, tod
         )
     assert response.status_code == 201, response.text
     assert response.json()["channel"] == "chat"
+
+
+def test_one_totp_code_sent_in_parallel_logs_in_once(fresh_portal: Portal) -> None:
+    """A code caught in transit and replayed at the same moment as the real one: one login, not two."""
+    parallel = 4
+    tokens = [_mfa_token(fresh_portal, "demo.hr") for _ in range(parallel)]
+    code = pyotp.TOTP(SECRETS["demo.hr"]).now()
+    start = threading.Barrier(parallel)
+
+    def send(mfa_token: str) -> int:
+        with fresh_portal.client() as client:
+            start.wait()
+            return client.post("/api/auth/mfa", json={"mfa_token": mfa_token, "code": code}).status_code
+
+    with ThreadPoolExecutor(parallel) as pool:
+        statuses = sorted(pool.map(send, tokens))
+    assert statuses == [200] + [401] * (parallel - 1)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import ChatConversation, LoginThrottle, RevokedToken, User
@@ -83,7 +83,7 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
     throttle = _throttle(session, user.username)
     _ensure_not_locked(throttle)
     step = matching_totp_step(user.totp_secret, code.strip())
-    if step is None or step <= user.last_totp_step:
+    if step is None or not claim_totp_step(session, user, step):
         reused = step is not None
         record(
             session,
@@ -98,7 +98,6 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
         if reused:
             raise unauthorized("code_already_used", N_("This code has already been used. Wait for the next code."))
         raise unauthorized("invalid_code", N_("The code is incorrect."))
-    user.last_totp_step = step
     throttle.failures = 0
     record(
         session,
@@ -111,6 +110,23 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
     )
     session.commit()
     return access_token_for(user)
+
+
+def claim_totp_step(session: Session, user: User, step: int) -> bool:
+    """Marks the code's time step as used, unless it or a later one was used already; False then.
+
+    One conditional UPDATE, not read-then-write: of two requests with the same code at the same moment
+    (a replayed code), exactly one claims the step, in every worker and on SQLite and PostgreSQL alike.
+    """
+    claimed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.last_totp_step < step)
+        .values(last_totp_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        user.last_totp_step = step
+    return claimed == 1
 
 
 def totp_enrolment(session: Session, user: User) -> tuple[str, str]:

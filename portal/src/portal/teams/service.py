@@ -53,7 +53,7 @@ def _check_code(session: Session, username: str, code: str, identity: str) -> Us
     user = session.scalar(select(User).where(User.username == key))
     usable = user is not None and user.is_active and bool(user.totp_secret)
     step = matching_totp_step(user.totp_secret, code.strip()) if usable else None
-    if user is None or step is None or step <= user.last_totp_step:
+    if user is None or step is None or not accounts.claim_totp_step(session, user, step):
         reused = step is not None
         record(
             session,
@@ -70,7 +70,6 @@ def _check_code(session: Session, username: str, code: str, identity: str) -> Us
             raise unauthorized("code_already_used", N_("This code has already been used. Wait for the next code."))
         # One answer for an unknown user and a wrong code: the chat must not reveal who has an account.
         raise unauthorized("invalid_code", WRONG_CODE)
-    user.last_totp_step = step
     throttle.failures = 0
     return user
 
