@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import struct
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -295,6 +298,59 @@ def test_files_that_are_not_filled_in_workbooks_are_refused(portal: Portal, toda
     _refused(portal, dutch, before)
     assert codes(dutch) == codes(english) == [code]
     assert dutch.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
+
+
+def _rezipped(workbook: bytes, extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
+    """The workbook's zip with members added or replaced, as a crafted file would be."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, (replace or {}).get(info.filename, source.read(info.filename)))
+        for name, content in (extra or {}).items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def _lying_about_its_size(workbook: bytes) -> bytes:
+    """The sheet padded to 60 MB whose zip headers claim 1,000 bytes: a size check on the directory alone is fooled."""
+    sheet = "xl/worksheets/sheet1.xml"
+    original = zipfile.ZipFile(io.BytesIO(workbook)).read(sheet)
+    crafted = bytearray(_rezipped(workbook, replace={sheet: original + b" " * 60_000_000}))
+    name = sheet.encode()
+    for signature, size_offset, name_offset in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (start := crafted.find(signature, start)) != -1:
+            if crafted[start + name_offset : start + name_offset + len(name)] == name:
+                crafted[start + size_offset : start + size_offset + 4] = struct.pack("<I", 1000)
+            start += 4
+    return bytes(crafted)
+
+
+@pytest.mark.parametrize("craft,code", [
+    (lambda wb: _rezipped(wb, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 a VBA project"}), "macros_not_accepted"),
+    (lambda wb: _rezipped(wb, replace={"[Content_Types].xml": zipfile.ZipFile(io.BytesIO(wb)).read("[Content_Types].xml")
+                                       .replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")}), "macros_not_accepted"),
+    (lambda wb: _rezipped(wb, extra={"xl/media/bomb.bin": b"\0" * 150_000_000}), "file_too_large"),
+    (_lying_about_its_size, "not_a_workbook"),
+], ids=["vba-project", "macro-enabled-type", "zip-bomb", "lying-zip-directory"])
+def test_crafted_workbooks_are_refused_quickly_and_change_nothing(
+    portal: Portal, salary_download: bytes, today: date, craft: Any, code: str
+) -> None:
+    number = sheet_rows(salary_download)[30][0]
+    data = craft(filled(salary_download, {number: (71000.0, None)}))
+    assert len(data) < UPLOAD_LIMIT
+    before = len(collective_list(portal))
+    started = time.monotonic()
+    dutch = upload(portal, "salary", data, effective=today)
+    elapsed = time.monotonic() - started
+    english = upload(portal, "salary", data, effective=today, language="en")
+    _refused(portal, dutch, before)
+    assert codes(dutch) == codes(english) == [code]
+    assert dutch.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    with portal.client() as client:
+        detail = client.get(f"/api/participants/{number}", headers=portal.headers("demo.hr")).json()
+    assert detail["fulltime_salary"] != "71000.00"
 
 
 def test_a_file_above_the_limit_is_refused(portal: Portal, today: date) -> None:

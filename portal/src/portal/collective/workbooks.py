@@ -208,6 +208,19 @@ def _unpacked_size_ok(data: bytes) -> bool:
         return sum(member.file_size for member in archive.infolist()) <= MAX_UNPACKED_BYTES
 
 
+def _has_macros(data: bytes) -> bool:
+    """A VBA project or a macro-enabled content type: an .xlsm (or .xlsb) renamed to .xlsx, or a crafted file."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = {name.lower() for name in archive.namelist()}
+        if any(name.endswith("vbaproject.bin") for name in names):
+            return True
+        if "[content_types].xml" in names:
+            info = next(i for i in archive.infolist() if i.filename.lower() == "[content_types].xml")
+            with archive.open(info) as types:
+                return b"macroenabled" in types.read(1_000_000).lower()
+    return False
+
+
 def _headings_match(cells: dict[str, Cell], columns: tuple[Column, ...]) -> list[CellProblem]:
     problems: list[CellProblem] = []
     for column in columns:
@@ -236,6 +249,10 @@ def read_sheet(data: bytes, columns: tuple[Column, ...], max_rows: int) -> Sheet
     try:
         if not _unpacked_size_ok(data):
             return _file_problem("file_too_large", N_("The workbook is too large."))
+        if _has_macros(data):
+            return _file_problem("macros_not_accepted", N_(
+                "Workbooks with macros (.xlsm) are not accepted. Save the file as an Excel workbook (.xlsx) and upload it again."
+            ))
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # whatever openpyxl or zipfile raise, the answer is the same
         return _file_problem("not_a_workbook", not_a_workbook)
