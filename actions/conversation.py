@@ -71,7 +71,9 @@ def token_claims(tracker: Tracker) -> dict[str, Any]:
 
 def portal(tracker: Tracker) -> PortalClient:
     """A portal client acting as this conversation's user, in their language."""
-    return PortalClient(token(tracker), language(tracker), request_id=f"{tracker.sender_id[:12]}")
+    # The user message's id, given by the channel: the same id in Rasa's, the actions' and the portal's logs.
+    request_id = tracker.latest_message.get("message_id") or tracker.sender_id[:12]
+    return PortalClient(token(tracker), language(tracker), request_id=request_id)
 
 
 def intent(tracker: Tracker) -> tuple[str, float]:

@@ -57,9 +57,17 @@ class ActionFinishChange(Action):
         try:
             answer = await portal(tracker).submit(form.kind, slots["participant"], body, dry_run=False, idempotency_key=key)
         except PortalUnavailableError:
-            # Nothing is lost: the values stay, the summary comes back, and a yes retries with the same key.
+            # Nothing is lost: the values stay, the form waits at its summary again, and a yes retries with
+            # the same key (a request the portal stored after all is answered as a replay, not made twice).
+            # The form is put back at its summary by hand: running it again would read the "ja" just given.
             dispatcher.utter_message(response="utter_submit_failed")
-            return [SlotSet("confirmation", None), FollowupAction(form_name)]
+            dispatcher.utter_message(response=SUMMARIES[form_name].summary(tracker))
+            return [
+                ActiveLoop(form_name),
+                SlotSet("confirmation", None),
+                SlotSet("requested_slot", "confirmation"),
+                FollowupAction("action_listen"),
+            ]
         if answer.ok:
             status = answer.body["status"]
             dispatcher.utter_message(
@@ -158,3 +166,11 @@ class AskParticipant(Action):
                 return []
         dispatcher.utter_message(response="utter_ask_participant")
         return []
+
+
+# The summary of each form, shown again when a submission could not reach the portal.
+SUMMARIES: dict[str, AskConfirmation] = {
+    "termination_form": AskTerminationConfirmation(),
+    "salary_change_form": AskSalaryChangeConfirmation(),
+    "family_member_form": AskFamilyMemberConfirmation(),
+}

@@ -41,6 +41,7 @@ from actions.parsing import (
     parse_date,
     parse_parttime,
 )
+from actions.sealed import seal, unseal
 
 # Intents that leave the form: the form rejects, and the rules for cancel and handoff take over.
 LEAVING_INTENTS = {"cancel", "request_human"}
@@ -165,13 +166,21 @@ class ChangeFormValidation(FormValidationAction, ABC):
         if requested and answer and confidence >= CONFIDENT and not values:
             dispatcher.utter_message(response=answer)
             return [SlotSet(requested, None)]
+        # The portal down or slow in the middle of a form: say so and keep every value; nothing is submitted
+        # without the summary and a yes, and the portal checks everything again at the submission.
         try:
             events = await super().run(dispatcher, tracker, domain)
-            if any(e.get("name") == "handoff_reason" and e.get("value") for e in events):
-                return events
+        except PortalUnavailableError:
+            # This answer could not be checked (a name to look up): the same question comes again.
+            dispatcher.utter_message(response="utter_portal_unavailable_kept")
+            return [SlotSet(requested, None)] if requested else []
+        if any(e.get("name") == "handoff_reason" and e.get("value") for e in events):
+            return events
+        try:
             return events + await self.check_with_portal(dispatcher, tracker, events)
         except PortalUnavailableError:
-            return [SlotSet(key, value) for key, value in handoff("portal_unavailable").items()]
+            dispatcher.utter_message(response="utter_portal_unavailable_kept")
+            return events
 
     async def check_with_portal(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
@@ -218,8 +227,17 @@ class ChangeFormValidation(FormValidationAction, ABC):
     async def validate_participant(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Finds the participant in the portal: one match is taken, several are offered as buttons."""
-        text = str(value or "").strip()
+        """Finds the participant in the portal: one match is taken, several are offered as buttons.
+
+        With the portal unreachable only this answer is asked again; the other values of the message stay.
+        """
+        try:
+            return await self._find_participant(dispatcher, tracker, str(value or "").strip())
+        except PortalUnavailableError:
+            dispatcher.utter_message(response="utter_portal_unavailable_kept")
+            return {"participant": None, "participant_query": None}
+
+    async def _find_participant(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> dict[str, Any]:
         client = portal(tracker)
         number = PARTICIPANT_NUMBER.search(text)
         if number:
@@ -410,7 +428,8 @@ class ValidateFamilyMemberForm(ChangeFormValidation):
             "infix": slots.get("member_infix") or "",
             "last_name": slots["member_last_name"],
             "birth_date": slots["member_birth_date"],
-            "bsn": slots["member_bsn"],
+            # Kept sealed in the conversation (actions/sealed.py); in the clear only on its way to the portal.
+            "bsn": unseal(slots["member_bsn"]),
         }
 
     def extract_relation(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
@@ -485,4 +504,4 @@ class ValidateFamilyMemberForm(ChangeFormValidation):
         if bsn is None or not is_valid_bsn(bsn):
             dispatcher.utter_message(response="utter_invalid_bsn")
             return failure(tracker, "member_bsn")
-        return success({"member_bsn": bsn, "member_bsn_display": mask_bsn(bsn)})
+        return success({"member_bsn": seal(bsn), "member_bsn_display": mask_bsn(bsn)})

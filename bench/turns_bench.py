@@ -171,7 +171,10 @@ class OurStack:
             workdir / "actions.log", rasa_environment(SANIC_HOST="127.0.0.1", PORTAL_URL=self.portal_url),
         )
         endpoints = workdir / "endpoints.yml"
-        endpoints.write_text(json.dumps({"action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"}}))
+        endpoints.write_text(json.dumps({
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
+            "tracker_store": {"type": "bot.tracker_store.MaskingInMemoryTrackerStore"},  # as endpoints.yml
+        }))
         keys = self.data_dir / "keys"
         self.services["rasa"] = Service(
             "rasa",

@@ -267,7 +267,8 @@ def endpoints_config(ports: Ports, tracker_url: str) -> dict:
     return {
         "action_endpoint": {"url": f"http://127.0.0.1:{ports.actions}/webhook"},
         "tracker_store": {
-            "type": "SQL",
+            # Rasa's SQL store, writing every BSN masked.
+            "type": "bot.tracker_store.MaskingSQLTrackerStore",
             "dialect": "postgresql",
             "url": tracker.hostname,
             "port": tracker.port or 5432,

@@ -194,7 +194,11 @@ def rasa_url(
     credentials.write_text((REPO_ROOT / "credentials.yml").read_text())
     endpoints = workdir / "endpoints.yml"
     # JSON is valid YAML and needs no quoting rules.
-    endpoints.write_text(json.dumps({"action_endpoint": {"url": f"{action_server_url}/webhook"}}))
+    endpoints.write_text(json.dumps({
+        "action_endpoint": {"url": f"{action_server_url}/webhook"},
+        # As endpoints.yml: conversations in memory, BSNs masked.
+        "tracker_store": {"type": "bot.tracker_store.MaskingInMemoryTrackerStore"},
+    }))
     server = ServiceProcess(
         "rasa server",
         [

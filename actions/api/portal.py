@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from actions.logs import json_logger
 from actions.settings import SETTINGS
+
+log = json_logger("actions.portal")
 
 # One connection pool per action-server process: the chat token differs per request, the portal does not.
 _client: httpx.AsyncClient | None = None
@@ -65,10 +69,16 @@ class PortalClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> PortalAnswer:
         headers = {**self._headers, **kwargs.pop("headers", {})}
+        # The path only: parameters (a search for a name or a BSN) stay out of the log.
+        fields = {"request_id": self._headers.get("X-Request-ID"), "method": method, "path": path.split("?")[0]}
+        started = time.perf_counter()
         try:
             response = await _shared_client().request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:  # timeouts included
+            log.warning("portal unreachable", extra={**fields, "outcome": type(exc).__name__})
             raise PortalUnavailableError(f"{method} {path}: {type(exc).__name__}") from exc
+        duration = round((time.perf_counter() - started) * 1000, 1)
+        log.info("portal call", extra={**fields, "status": response.status_code, "duration_ms": duration})
         if response.status_code >= 500:
             raise PortalUnavailableError(f"{method} {path}: HTTP {response.status_code}")
         body = response.json() if response.content else None

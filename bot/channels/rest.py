@@ -14,7 +14,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.logs import json_logger, new_request_id
 from bot.chat_token import ChatTokenVerifier, InvalidChatTokenError
+
+log = json_logger("bot.channels.rest")
 
 
 def as_plain_text(text: str) -> str:
@@ -61,6 +64,9 @@ class ChatTokenRestInput(InputChannel):
             if claims["sid"] != sender:
                 return response.json({"error": "sender_mismatch"}, 403)
             collector = CollectingOutputChannel()
+            # The turn's id: in Rasa's tracker as the message id, and in every log line of the turn.
+            request_id = new_request_id(request.headers.get("X-Request-ID"))
+            log.info("message received", extra={"request_id": request_id, "conversation_id": sender, "channel": "rest"})
             # Only the verified token goes on: identity claims a client adds are dropped.
             await on_new_message(
                 UserMessage(
@@ -68,6 +74,7 @@ class ChatTokenRestInput(InputChannel):
                     collector,
                     sender,
                     input_channel=self.name(),
+                    message_id=request_id,
                     metadata={"token": metadata["token"]},
                 )
             )

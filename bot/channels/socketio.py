@@ -32,10 +32,12 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import TimeoutError as AcknowledgementTimeout
 
+from actions.logs import json_logger, new_request_id
 from bot.channels.rest import as_plain_text
 from bot.chat_token import ChatTokenVerifier, InvalidChatTokenError
 
 logger = logging.getLogger(__name__)
+log = json_logger("bot.channels.socketio")
 
 DEFAULT_ALLOWED_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 # How long the server waits for the page to hand over a (renewed) token.
@@ -197,6 +199,9 @@ class ChatTokenSocketIOInput(InputChannel):
             claims, token = verified
             if not await conversations.bind(socket_id, claims, confirm=False):
                 return
+            request_id = new_request_id()
+            log.info("message received", extra={"request_id": request_id, "conversation_id": claims["sid"],
+                                                 "channel": "socketio"})
             # Only the verified token goes on: identity data a client adds to customData is dropped.
             await on_new_message(
                 UserMessage(
@@ -204,6 +209,7 @@ class ChatTokenSocketIOInput(InputChannel):
                     RoomOutput(sio, self.bot_message_evt),
                     claims["sid"],
                     input_channel=self.name(),
+                    message_id=request_id,
                     metadata={"token": token},
                 )
             )

@@ -35,6 +35,8 @@ from portal.exports.router import router as exports_router
 from portal.handoffs.rasa import api_key as rasa_api_key
 from portal.handoffs.router import router as handoffs_router
 from portal.i18n import translations
+from portal.logs import JsonFormatter
+from portal.logs import request_id as current_request
 from portal.mail.service import deliver_periodically
 from portal.mutations.pages import router as changes_pages
 from portal.mutations.router import router as mutations_router
@@ -82,11 +84,11 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def configure_logging() -> None:
-    """One line per event on stderr for the portal's own loggers (uvicorn configures only its own)."""
+    """One JSON line per event on stderr for the portal's own loggers (uvicorn configures only its own)."""
     logger = logging.getLogger("portal")
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -108,16 +110,21 @@ def create_app() -> FastAPI:
     async def access_log(request: Request, call_next) -> Response:
         # Path without query string: a search may hold a name or a BSN, which do not belong in a log.
         started = time.perf_counter()
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        given = request.headers.get("x-request-id") or ""
+        request_id = given if 0 < len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum() else uuid.uuid4().hex[:16]
+        current_request.set(request_id)
         response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
+        duration = round((time.perf_counter() - started) * 1000, 1)
         access.info(
             "%s %s %d %.1fms request_id=%s",
             request.method,
             request.url.path,
             response.status_code,
-            (time.perf_counter() - started) * 1000,
+            duration,
             request_id,
+            extra={"method": request.method, "path": request.url.path, "status": response.status_code,
+                   "duration_ms": duration, "request_id": request_id},
         )
         return response
     app.include_router(accounts_router)
