@@ -450,6 +450,44 @@ def test_a_restart_picks_up_pending_work(tmp_path: Path, today: date) -> None:
         assert all(participant(second, n)["fulltime_salary"] == "88888.00" for n in numbers)
 
 
+def test_a_portal_killed_while_applying_leaves_none_applied_then_applies_all_once(tmp_path: Path, today: date) -> None:
+    """SIGKILL in the middle of applying the rows: nothing of it stays; the restart applies every row once;
+    the same upload sent again (the user retrying) is answered with the same change."""
+    slow = {"PORTAL_COLLECTIVE_APPLY_ROW_DELAY_SECONDS": "0.5"}
+    with running_portal(tmp_path, extra_env=slow) as portal:
+        download = download_salary(portal, today).content
+        numbers = active_numbers(download, 6)
+        data = filled(download, {n: (77777.0, None) for n in numbers})
+        accepted = upload(portal, "salary", data, effective=today, key="killed-while-applying")
+        assert accepted.status_code == 202
+        change_id = accepted.json()["id"]
+        deadline = time.monotonic() + 60
+        while (current := status(portal, change_id))["progress"] < len(numbers) or current["status"] != "processing":
+            assert time.monotonic() < deadline and current["status"] != "failed", current
+            time.sleep(0.05)
+        time.sleep(1.3)  # checked; two or three rows applied in the open transaction
+        portal.server.process.kill()
+        portal.server.process.wait()
+
+        def applied() -> tuple[int, int]:
+            with sqlite3.connect(portal.database) as db:
+                mutations = db.execute("SELECT count(*) FROM mutation WHERE json_extract(payload, '$.collective_change') = ?",
+                                       (change_id,)).fetchone()[0]
+                changed = db.execute(f"SELECT count(*) FROM participant WHERE fulltime_salary = 77777 AND number IN "  # noqa: S608
+                                     f"({','.join('?' * len(numbers))})", numbers).fetchone()[0]
+            return mutations, changed
+
+        assert applied() == (0, 0)
+        portal.server.start()
+        final, _ = wait_done(portal, change_id)
+        assert final["status"] == "processed"
+        assert applied() == (len(numbers), len(numbers))
+        before = len(collective_list(portal))
+        again = upload(portal, "salary", data, effective=today, key="killed-while-applying")
+        assert again.json()["id"] == change_id and again.headers["Idempotent-Replayed"] == "true"
+        assert len(collective_list(portal)) == before and applied() == (len(numbers), len(numbers))
+
+
 # --- new participants: the template (§4.4.2) -------------------------------------------------------------
 
 

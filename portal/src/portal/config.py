@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     collective_max_upload_bytes: int = 5_000_000
     collective_max_rows: int = 20_000
     collective_row_delay_seconds: float = 0.0
+    # Slows applying each row (tests only: a portal killed in the middle of applying a collective change).
+    collective_apply_row_delay_seconds: float = 0.0
     # Where users reach the portal: the links in e-mails point here.
     public_url: str = "http://127.0.0.1:8000"
     # E-mail goes out through SMTP when smtp_host is set; otherwise it stays in the outbox (`portal outbox`).

@@ -274,7 +274,10 @@ def _check(session: Session, change: CollectiveChange, report: Callable[[int], N
 def _apply_salary(session: Session, change: CollectiveChange) -> list[dict[str, Any]]:
     participants = row_rules.employer_participants(session, change.employer_id, (row["number"] for row in change.rows))
     result = []
+    delay = get_settings().collective_apply_row_delay_seconds
     for row in change.rows:
+        if delay:
+            time.sleep(delay)
         participant = participants[row["number"]]
         request = row_rules.salary_request(row, change.effective_date)
         mutation = Mutation(
