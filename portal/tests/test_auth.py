@@ -180,3 +180,14 @@ def test_one_totp_code_sent_in_parallel_logs_in_once(fresh_portal: Portal) -> No
     with ThreadPoolExecutor(parallel) as pool:
         statuses = sorted(pool.map(send, tokens))
     assert statuses == [200] + [401] * (parallel - 1)
+
+
+def test_the_lockout_does_not_tell_known_from_unknown_users(fresh_portal: Portal) -> None:
+    """Five wrong passwords lock an unknown username exactly like a known one: the lock gives nobody away."""
+    answers = {}
+    with fresh_portal.client() as client:
+        for username in ("demo.hrfin", "nobody.at.all"):
+            tries = [client.post("/api/auth/login", json={"username": username, "password": "guess"}) for _ in range(6)]
+            answers[username] = [(r.status_code, r.json()) for r in tries]
+    assert [status for status, _ in answers["demo.hrfin"]] == [401] * 5 + [429]
+    assert answers["demo.hrfin"] == answers["nobody.at.all"]
