@@ -288,3 +288,23 @@ def test_only_an_explicit_yes_submits(chat: Callable[..., Chat]) -> None:
     assert "Kies 'ja' om door te geven" in replies or "Zal ik deze uitdiensttreding doorgeven?" in replies
     assert "Doorgegeven" not in replies
     assert mutations(conversation, "2001685", "termination") == []
+
+
+def test_another_users_token_in_the_middle_of_a_conversation_gains_nothing(chat: Callable[..., Chat], rasa_url: str) -> None:
+    """demo.finance sends its own valid token with demo.hr's conversation id: refused, and demo.hr's form goes on
+    with its own values (nothing of the intruder's message entered the conversation)."""
+    victim = chat("demo.hr")
+    intruder = chat("demo.finance")
+    victim.say("het salaris van 2001683 wordt 45.100 euro")
+    hijack = httpx.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": victim.sender, "message": f"per {dutch(end_of_next_month())}",
+              "metadata": {"token": intruder.token}},
+        timeout=30,
+    )
+    assert hijack.status_code == 403 and "45.100" not in hijack.text
+    first_of_next_month = end_of_next_month().replace(day=1)
+    asked = joined(victim.say(f"per {dutch(first_of_next_month)}"))
+    assert "45.100,00" in asked and dutch(first_of_next_month) in asked and dutch(end_of_next_month()) not in asked
+    assert "Zal ik deze wijziging doorgeven?" in asked
+    victim.say("nee")
