@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from abc import ABC, abstractmethod
 from typing import Any
@@ -16,6 +15,7 @@ from actions.api.portal import PortalUnavailableError
 from actions.conversation import FORM_SLOTS, last_form, portal
 from actions.forms import ValidateFamilyMemberForm, ValidateSalaryChangeForm, ValidateTerminationForm
 from actions.handoff import hand_off
+from actions.sealed import keyed_digest
 
 FORMS = {
     "termination_form": ValidateTerminationForm(),
@@ -25,9 +25,12 @@ FORMS = {
 
 
 def idempotency_key(sender_id: str, kind: str, participant: str, body: dict[str, Any]) -> str:
-    """The same confirmed change in the same conversation always gets the same key, so a retry submits once."""
+    """The same confirmed change in the same conversation always gets the same key, so a retry submits once.
+
+    The portal stores the key; the body may hold a partner's BSN, so the digest is keyed (actions/sealed.py).
+    """
     content = json.dumps({"kind": kind, "participant": participant, "body": body}, sort_keys=True)
-    return f"chat-{sender_id[:40]}-{hashlib.sha256(content.encode()).hexdigest()[:32]}"
+    return f"chat-{sender_id[:40]}-{keyed_digest(content.encode())[:32]}"
 
 
 def reset() -> list[EventType]:

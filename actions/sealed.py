@@ -12,6 +12,9 @@ the file ACTIONS_SEAL_KEY_FILE (default var/keys/actions-seal.key), created on f
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -49,11 +52,20 @@ def _key_from_file(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _fernet() -> Fernet:
+def _key() -> bytes:
     key = os.environ.get("ACTIONS_SEAL_KEY", "").strip()
-    if key:
-        return Fernet(key.encode())
-    return Fernet(_key_from_file(Path(os.environ.get("ACTIONS_SEAL_KEY_FILE", DEFAULT_KEY_FILE))))
+    return key.encode() if key else _key_from_file(Path(os.environ.get("ACTIONS_SEAL_KEY_FILE", DEFAULT_KEY_FILE)))
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> Fernet:
+    return Fernet(_key())
+
+
+def keyed_digest(content: bytes) -> str:
+    """An HMAC-SHA256 of `content` under the seal key: a plain hash of a body with a BSN in it could be
+    reversed by trying every BSN, this one only by whoever holds the key."""
+    return hmac.new(base64.urlsafe_b64decode(_key()) + b"idempotency", content, hashlib.sha256).hexdigest()
 
 
 def seal(value: str) -> str:

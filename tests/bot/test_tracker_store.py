@@ -28,8 +28,10 @@ def domain() -> Domain:
 def sealed_bsn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("ACTIONS_SEAL_KEY_FILE", str(tmp_path / "seal.key"))
     monkeypatch.delenv("ACTIONS_SEAL_KEY", raising=False)
+    sealed._key.cache_clear()
     sealed._fernet.cache_clear()
     yield sealed.seal(BSN)
+    sealed._key.cache_clear()
     sealed._fernet.cache_clear()
 
 
