@@ -46,16 +46,6 @@ def examples(language: str, by_intent: dict[str, list[str]]) -> list[Message]:
 
 
 @pytest.fixture()
-def storage(tmp_path: Path) -> LocalModelStorage:
-    return LocalModelStorage(tmp_path)
-
-
-@pytest.fixture()
-def context() -> ExecutionContext:
-    return ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
-
-
-@pytest.fixture()
 def tokenizer(storage: LocalModelStorage, context: ExecutionContext) -> WhitespaceTokenizer:
     return WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage, Resource("tokenizer"), context)
 

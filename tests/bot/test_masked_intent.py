@@ -46,16 +46,6 @@ def build(text: str, intent: str | None = None) -> Message:
 
 
 @pytest.fixture()
-def storage(tmp_path: Path) -> LocalModelStorage:
-    return LocalModelStorage(tmp_path)
-
-
-@pytest.fixture()
-def context() -> ExecutionContext:
-    return ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
-
-
-@pytest.fixture()
 def classifier(storage: LocalModelStorage, context: ExecutionContext) -> MaskedIntentClassifier:
     """Trains on the data above, then loads from the model storage as a trained model would."""
     resource = Resource("masked_intent")
