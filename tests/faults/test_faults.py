@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import Chat
-from tests.faults.conftest import ACTIONS_TIMEOUT_S, FaultStack
+from tests.faults.conftest import ACTIONS_TIMEOUT_S, FaultStack, Restartable
 
 NL_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
              "november", "december"]
@@ -165,31 +165,27 @@ def test_after_an_outage_a_no_submits_nothing(fault_stack: FaultStack, fault_cha
     assert len(salary_changes(fault_stack, "2001681")) == before
 
 
+def restarted_between_turns(stack: FaultStack, conversation: Chat, service: Restartable, number: str, amount: str) -> None:
+    """A salary change whose first turn reaches one process and whose date reaches it restarted: nothing lost, one change."""
+    before = len(salary_changes(stack, number))
+    assert "Per welke datum" in joined(conversation.say(f"het salaris van {number} wordt {amount} euro"))
+    service.stop()
+    service.start()
+    summary = joined(conversation.say(f"per {dutch(first_of_next_month())}"))
+    assert f"{amount},00" in summary and SUMMARY_QUESTION in summary
+    assert "Doorgegeven" in joined(conversation.say("ja"))
+    assert len(salary_changes(stack, number)) == before + 1
+
+
 def test_the_action_server_restarting_mid_conversation_loses_nothing(
     fault_stack: FaultStack, fault_chat: Callable[..., Chat]
 ) -> None:
-    conversation = fault_chat()
-    before = len(salary_changes(fault_stack, "2001682"))
-    assert "Per welke datum" in joined(conversation.say("het salaris van 2001682 wordt 64.250 euro"))
-    fault_stack.actions.stop()
-    fault_stack.actions.start()
-    summary = joined(conversation.say(f"per {dutch(first_of_next_month())}"))
-    assert "64.250,00" in summary and SUMMARY_QUESTION in summary
-    assert "Doorgegeven" in joined(conversation.say("ja"))
-    assert len(salary_changes(fault_stack, "2001682")) == before + 1
+    restarted_between_turns(fault_stack, fault_chat(), fault_stack.actions, "2001682", "64.250")
 
 
 def test_rasa_restarting_mid_conversation_loses_nothing(fault_stack: FaultStack, fault_chat: Callable[..., Chat]) -> None:
     """The conversation lives in the SQL tracker store, not in the Rasa process."""
-    conversation = fault_chat()
-    before = len(salary_changes(fault_stack, "2001683"))
-    assert "Per welke datum" in joined(conversation.say("het salaris van 2001683 wordt 48.300 euro"))
-    fault_stack.rasa.stop()
-    fault_stack.rasa.start()
-    summary = joined(conversation.say(f"per {dutch(first_of_next_month())}"))
-    assert "48.300,00" in summary and SUMMARY_QUESTION in summary
-    assert "Doorgegeven" in joined(conversation.say("ja"))
-    assert len(salary_changes(fault_stack, "2001683")) == before + 1
+    restarted_between_turns(fault_stack, fault_chat(), fault_stack.rasa, "2001683", "48.300")
 
 
 PARTNER_BSN = "111222333"
