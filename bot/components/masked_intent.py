@@ -48,6 +48,51 @@ def mask_entities(text: str, entities: list[dict[str, Any]], types: frozenset[st
     return _DIGIT.sub("0", text) if digits_as_zero else text
 
 
+def new_text_pipeline(config: dict[str, Any]) -> Pipeline:
+    """Character n-grams within words (typos, Dutch compounds) next to whole words, both accent-free."""
+    features = FeatureUnion(
+        [
+            (
+                "chars",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, strip_accents="unicode"),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                    token_pattern=r"\w+",  # noqa: S106 (a regex, not a password)
+                ),
+            ),
+        ]
+    )
+    classifier = LogisticRegression(
+        C=config["C"],
+        class_weight=config["class_weight"],
+        max_iter=config["max_iter"],
+        random_state=config["random_state"],
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def dump_pipeline(pipeline: Pipeline, model_storage: ModelStorage, resource: Resource) -> None:
+    """Stores a trained pipeline with skops (not pickle) in the component's resource."""
+    with model_storage.write_to(resource) as directory:
+        sio.dump(pipeline, Path(directory) / MODEL_FILE)
+
+
+def load_pipeline(model_storage: ModelStorage, resource: Resource) -> Pipeline:
+    """The stored pipeline; a file with types beyond the expected ones is refused, not unpickled."""
+    with model_storage.read_from(resource) as directory:
+        path = Path(directory) / MODEL_FILE
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in EXTRA_TRUSTED_TYPES]
+        if untrusted:
+            raise ValueError(f"{path} contains types that are not trusted: {untrusted}")
+        return sio.load(path, trusted=list(EXTRA_TRUSTED_TYPES))
+
+
 def _base_intent(name: str) -> str:
     """`faq/premium` counts as `faq`: the ResponseSelector picks the answer."""
     return name.split("/", 1)[0]
@@ -107,41 +152,10 @@ class MaskedIntentClassifier(GraphComponent):
         **kwargs: Any,
     ) -> MaskedIntentClassifier:
         """The trained component; a model file with unexpected types is refused, not unpickled."""
-        with model_storage.read_from(resource) as directory:
-            path = Path(directory) / MODEL_FILE
-            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in EXTRA_TRUSTED_TYPES]
-            if untrusted:
-                raise ValueError(f"{path} contains types that are not trusted: {untrusted}")
-            pipeline = sio.load(path, trusted=list(EXTRA_TRUSTED_TYPES))
-        return cls(config, model_storage, resource, pipeline)
+        return cls(config, model_storage, resource, load_pipeline(model_storage, resource))
 
     def _new_pipeline(self) -> Pipeline:
-        """Character n-grams within words (typos, Dutch compounds) next to whole words, both accent-free."""
-        features = FeatureUnion(
-            [
-                (
-                    "chars",
-                    TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, strip_accents="unicode"),
-                ),
-                (
-                    "words",
-                    TfidfVectorizer(
-                        analyzer="word",
-                        ngram_range=(1, 2),
-                        sublinear_tf=True,
-                        strip_accents="unicode",
-                        token_pattern=r"\w+",  # noqa: S106 (a regex, not a password)
-                    ),
-                ),
-            ]
-        )
-        classifier = LogisticRegression(
-            C=self._config["C"],
-            class_weight=self._config["class_weight"],
-            max_iter=self._config["max_iter"],
-            random_state=self._config["random_state"],
-        )
-        return Pipeline([("features", features), ("classifier", classifier)])
+        return new_text_pipeline(self._config)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns the intents of the examples, with their annotated entities masked."""
@@ -154,8 +168,7 @@ class MaskedIntentClassifier(GraphComponent):
         pipeline = self._new_pipeline()
         pipeline.fit(texts, labels)
         self._pipeline = pipeline
-        with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(pipeline, Path(directory) / MODEL_FILE)
+        dump_pipeline(pipeline, self._model_storage, self._resource)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
