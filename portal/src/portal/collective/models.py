@@ -56,6 +56,10 @@ class CollectiveChange(Base):
     # What processing made: per row the participant number and the mutation id.
     result: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     started_at: Mapped[datetime | None]
+    # The worker processing the change (host, process, instance) and when it last said it is alive: a claim whose
+    # heartbeat is older than the lease is a crashed worker's and may be taken over (`service.claim`).
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from portal.accounts.dependencies import Principal
@@ -29,6 +30,7 @@ from portal.collective.models import LOCKING_STATUSES, CollectiveChange, Collect
 from portal.collective.problems import CellProblem
 from portal.config import get_settings
 from portal.dates import add_months, today
+from portal.db import get_sessionmaker
 from portal.errors import N_, PortalError, Problem
 from portal.mutations.models import Channel, Mutation, MutationStatus, MutationType
 from portal.mutations.service import _payload as salary_payload
@@ -215,35 +217,133 @@ class Interrupted(Exception):  # noqa: N818 - a signal, not an error
     """The portal is stopping: the change is left for the next start (nothing was applied)."""
 
 
-def claim(session: Session, change_id: int) -> bool:
-    """Marks a received change as processing; False when another worker was first."""
+class ClaimLost(Exception):  # noqa: N818 - a signal, not an error
+    """Another worker took the change over (this one's heartbeat was older than the lease): stop, apply nothing."""
+
+
+# A claim is a lease: the worker holding it renews `heartbeat_at` every HEARTBEAT_SECONDS (from a thread of its own,
+# so slow queries do not count); a claim not renewed for LEASE_SECONDS is a crashed or frozen worker's and another
+# worker takes it over. Every write of the holder is conditional on still holding the claim, so a worker that was
+# only frozen stops at its next write instead of applying the change a second time.
+LEASE_SECONDS = 15.0
+HEARTBEAT_SECONDS = 3.0
+
+
+def _stale_before() -> datetime:
+    return _now() - timedelta(seconds=LEASE_SECONDS)
+
+
+def _claimable() -> ColumnElement[bool]:
+    stale = or_(CollectiveChange.heartbeat_at.is_(None), CollectiveChange.heartbeat_at < _stale_before())
+    return or_(CollectiveChange.status == CollectiveStatus.received,
+               and_(CollectiveChange.status == CollectiveStatus.processing, stale))
+
+
+def _held_by(owner: str) -> ColumnElement[bool]:
+    return and_(CollectiveChange.status == CollectiveStatus.processing, CollectiveChange.claimed_by == owner)
+
+
+def claim(session: Session, change_id: int, owner: str) -> bool:
+    """Marks a received change (or one whose claim went stale) as processing by `owner`; False when another won."""
+    now = _now()
+    try:
+        result = session.execute(
+            update(CollectiveChange)
+            .where(CollectiveChange.id == change_id, _claimable())
+            .values(status=CollectiveStatus.processing, claimed_by=owner, heartbeat_at=now, started_at=now, progress=0)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except OperationalError:
+        # SQLite's one writer is busy, for instance with another process applying this very change (its heartbeat
+        # pauses meanwhile): not won this time. (PostgreSQL waits for that transaction and then finds it processed.)
+        session.rollback()
+        if session.get_bind().dialect.name != "sqlite":
+            raise
+        return False
+    return result.rowcount == 1
+
+
+def renew(session: Session, change_id: int, owner: str, **values: Any) -> bool:
+    """Renews the claim (and sets `values`, such as the progress) if `owner` still holds it; not committed."""
     result = session.execute(
         update(CollectiveChange)
-        .where(CollectiveChange.id == change_id, CollectiveChange.status == CollectiveStatus.received)
-        .values(status=CollectiveStatus.processing, started_at=_now(), progress=0)
+        .where(CollectiveChange.id == change_id, _held_by(owner))
+        .values(heartbeat_at=_now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release(session: Session, change_id: int, owner: str) -> bool:
+    """At a clean stop: the change goes back to received (nothing of it was applied), for the next worker at once."""
+    result = session.execute(
+        update(CollectiveChange)
+        .where(CollectiveChange.id == change_id, _held_by(owner))
+        .values(status=CollectiveStatus.received, claimed_by=None, heartbeat_at=None, started_at=None, progress=0)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return result.rowcount == 1
 
 
-def requeue_interrupted(session: Session) -> int:
-    """At start: a change left processing by a stopped portal was never applied (one transaction), so it starts over."""
-    result = session.execute(
-        update(CollectiveChange)
-        .where(CollectiveChange.status == CollectiveStatus.processing)
-        .values(status=CollectiveStatus.received, progress=0, started_at=None)
-    )
-    session.commit()
-    return result.rowcount
-
-
 def pending_ids(session: Session) -> list[int]:
-    """The received changes, oldest first."""
-    return list(session.scalars(select(CollectiveChange.id).where(
-        CollectiveChange.status == CollectiveStatus.received).order_by(CollectiveChange.id)))
+    """The changes to process, oldest first: received ones and those whose claim went stale."""
+    return list(session.scalars(select(CollectiveChange.id).where(_claimable()).order_by(CollectiveChange.id)))
 
 
-def _progress_reporter(session: Session, change: CollectiveChange, stopping: Callable[[], bool]) -> Callable[[int], None]:
+def next_stale_in(session: Session) -> float | None:
+    """Seconds until the first live claim would go stale (when its worker stops renewing it); None without any."""
+    oldest = session.scalar(select(func.min(CollectiveChange.heartbeat_at))
+                            .where(CollectiveChange.status == CollectiveStatus.processing))
+    if oldest is None:
+        return None
+    return max(0.0, (oldest - _stale_before()).total_seconds())
+
+
+class _Heartbeat:
+    """Renews a claim every HEARTBEAT_SECONDS in a thread of its own, until the applying transaction holds it."""
+
+    def __init__(self, change_id: int, owner: str) -> None:
+        self.change_id, self.owner = change_id, owner
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"collective-heartbeat-{change_id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """No more renewals: processing is over, or its transaction now locks the claim until it commits."""
+        self._done.set()
+
+    def _run(self) -> None:
+        while not self._done.wait(HEARTBEAT_SECONDS):
+            try:
+                with get_sessionmaker()() as session:
+                    renewed = renew(session, self.change_id, self.owner)
+                    session.commit()
+            except Exception as error:  # a busy database delays a heartbeat; the next one tries again
+                log.warning("heartbeat of collective change %d failed: %s", self.change_id, error)
+                continue
+            if not renewed:
+                return
+
+
+def _hold(session: Session, change_id: int, owner: str) -> None:
+    """Starts the transaction that ends the change by renewing its claim in it: the row stays locked until the commit
+    (PostgreSQL's row lock, SQLite's one writer), so no other worker can take the change over meanwhile."""
+    if not renew(session, change_id, owner):
+        session.rollback()
+        raise ClaimLost
+
+
+def _progress_reporter(
+    session: Session, change: CollectiveChange, owner: str, stopping: Callable[[], bool]
+) -> Callable[[int], None]:
     delay = get_settings().collective_row_delay_seconds
     last = time.monotonic()
 
@@ -255,7 +355,9 @@ def _progress_reporter(session: Session, change: CollectiveChange, stopping: Cal
             time.sleep(delay)
         if delay or time.monotonic() - last >= PROGRESS_COMMIT_SECONDS or done == change.row_count:
             # Nothing else is written in this session before the rows are applied, so committing is safe.
-            change.progress = done
+            if not renew(session, change.id, owner, progress=done):
+                session.rollback()
+                raise ClaimLost
             session.commit()
             # Sessions keep objects after a commit (expire_on_commit=False); the rows still to be checked
             # must see what changed meanwhile (a participant who left service), not the state at the start.
@@ -307,7 +409,9 @@ def _apply_new_participants(session: Session, change: CollectiveChange) -> list[
 
 
 def _finish(session: Session, change: CollectiveChange, status: CollectiveStatus, **values: Any) -> None:
+    # Called after _hold, in the transaction that holds the claim.
     change.status, change.finished_at, change.rows = status, _now(), None  # the rows may hold BSNs: not kept
+    change.claimed_by, change.heartbeat_at = None, None
     for name, value in values.items():
         setattr(change, name, value)
     record(session, action=f"collective_{change.kind.value}", outcome=status.value, channel="collective",
@@ -316,31 +420,39 @@ def _finish(session: Session, change: CollectiveChange, status: CollectiveStatus
     session.commit()
 
 
-def process(session: Session, change_id: int, stopping: Callable[[], bool] = lambda: False) -> CollectiveStatus | None:
-    """Checks a received change again and applies all its rows in one transaction, or none of them."""
-    if not claim(session, change_id):
+def process(
+    session: Session, change_id: int, owner: str = "portal", stopping: Callable[[], bool] = lambda: False
+) -> CollectiveStatus | None:
+    """Checks a change again and applies all its rows in one transaction, or none of them; None when another
+    worker holds it (or took it over meanwhile)."""
+    if not claim(session, change_id, owner):
         return None
     change = session.get(CollectiveChange, change_id)
-    try:
-        problems = _check(session, change, _progress_reporter(session, change, stopping))
-        if problems:
-            _finish(session, change, CollectiveStatus.failed, problems=[p.to_json() for p in problems])
+    session.refresh(change)
+    with _Heartbeat(change_id, owner) as heartbeat:
+        try:
+            problems = _check(session, change, _progress_reporter(session, change, owner, stopping))
+            if stopping():
+                raise Interrupted
+            _hold(session, change_id, owner)
+            heartbeat.stop()
+            if problems:
+                _finish(session, change, CollectiveStatus.failed, problems=[p.to_json() for p in problems])
+                return CollectiveStatus.failed
+            apply = _apply_salary if change.kind is CollectiveKind.salary else _apply_new_participants
+            result = apply(session, change)
+            _finish(session, change, CollectiveStatus.processed, result=result, progress=change.row_count)
+        except (Interrupted, ClaimLost):
+            raise
+        except Exception:
+            session.rollback()
+            log.exception("collective change %d could not be applied; nothing was changed", change_id)
+            change = session.get(CollectiveChange, change_id)
+            _hold(session, change_id, owner)
+            failure = CellProblem("processing_error", N_("The change could not be processed; nothing was changed. "
+                                                         "Please upload the file again or contact us."), "file")
+            _finish(session, change, CollectiveStatus.failed, problems=[failure.to_json()])
             return CollectiveStatus.failed
-        if stopping():
-            raise Interrupted
-        apply = _apply_salary if change.kind is CollectiveKind.salary else _apply_new_participants
-        result = apply(session, change)
-        _finish(session, change, CollectiveStatus.processed, result=result, progress=change.row_count)
-    except Interrupted:
-        raise
-    except Exception:
-        session.rollback()
-        log.exception("collective change %d could not be applied; nothing was changed", change_id)
-        change = session.get(CollectiveChange, change_id)
-        failure = CellProblem("processing_error", N_("The change could not be processed; nothing was changed. "
-                                                     "Please upload the file again or contact us."), "file")
-        _finish(session, change, CollectiveStatus.failed, problems=[failure.to_json()])
-        return CollectiveStatus.failed
     return CollectiveStatus.processed
 
 

@@ -9,7 +9,7 @@ import io
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,6 +28,9 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 # A workbook is a zip file: its unpacked size is checked before openpyxl reads it (no zip bombs).
 MAX_UNPACKED_BYTES = 100_000_000
 MAX_TEXT = 100
+# Empty rows are skipped, but only so many: a sheet of a million empty rows (or one cell at row 1,048,576) is read
+# no further than this many rows past the row limit.
+MAX_EMPTY_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -267,10 +270,20 @@ def read_sheet(data: bytes, columns: tuple[Column, ...], max_rows: int) -> Sheet
 def _rows(workbook: Any, columns: tuple[Column, ...], max_rows: int) -> Sheet:
     if not workbook.worksheets:
         return _file_problem("empty_file", N_("The workbook is empty. Download a new workbook and fill it in."))
+    sheet = workbook.worksheets[0]
+    # The dimension the file declares is not trusted: rows beyond one too small would be skipped without a word.
+    sheet.reset_dimensions()
     letters = [c.letter for c in columns]
+    last_row = 1 + max_rows + MAX_EMPTY_ROWS
     rows: list[tuple[int, dict[str, Cell]]] = []
     saw_headings = False
-    for index, raw in enumerate(workbook.worksheets[0].iter_rows(max_col=len(columns)), start=1):
+    for index, raw in enumerate(sheet.iter_rows(max_col=len(columns)), start=1):
+        if index > last_row:
+            return _file_problem("too_many_rows", N_(
+                "The workbook has more than {rows} rows, empty rows included. Delete the empty rows below the data "
+                "(or download a new workbook) and upload it again."), rows=last_row)
+        if index > 1 and all(getattr(c, "value", None) is None for c in raw):
+            continue  # the common empty row, without building its cells
         padded = list(raw) + [None] * (len(columns) - len(raw))
         cells = {
             letter: Cell(getattr(c, "value", None), getattr(c, "data_type", "n") or "n")
@@ -308,6 +321,9 @@ class CellValueError(ValueError):
 def _no_formula(cell: Cell) -> None:
     if cell.is_formula:
         raise CellValueError("formula", N_("this cell contains a formula. Type the value itself."))
+    if cell.data_type == "e":  # #N/A, #REF!, #DIV/0!: not a value, whatever the column
+        raise CellValueError("error_value", N_("this cell contains the error {value}. Type the value itself."),
+                             value=str(cell.value)[:20])
 
 
 def number(cell: Cell) -> Decimal | None:
@@ -316,8 +332,10 @@ def number(cell: Cell) -> Decimal | None:
     if cell.is_empty:
         return None
     value = cell.value
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        if isinstance(value, datetime | date):
+    if isinstance(value, bool):
+        raise CellValueError("not_a_number", N_("enter a number; this cell contains TRUE or FALSE."))
+    if not isinstance(value, int | float | Decimal):
+        if isinstance(value, datetime | date | time | timedelta):
             raise CellValueError("not_a_number", N_("enter a number; this cell contains a date."))
         raise CellValueError("not_a_number", N_("enter a number; this cell contains text."))
     try:
@@ -335,7 +353,7 @@ def text(cell: Cell, max_length: int = MAX_TEXT) -> str:
     if cell.is_empty:
         return ""
     value = cell.value
-    if isinstance(value, bool | datetime | date):
+    if isinstance(value, bool | datetime | date | time | timedelta):
         raise CellValueError("invalid_text", N_("this value is not valid here."))
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -1,8 +1,10 @@
 """The background worker of collective changes: one asyncio task that processes received uploads in a thread.
 
-All state is in the database: an upload is stored as `received` before anyone is told it was accepted, and at
-start the worker picks up whatever a stopped portal left (a change it was processing was never applied, because
-applying is one transaction), so a restart loses nothing.
+All state is in the database: an upload is stored as `received` before anyone is told it was accepted. A worker
+claims a change before processing it (one conditional UPDATE: with several workers or pods, one wins) and renews
+its claim while it works; a worker stopping cleanly hands the change back, and a crashed worker's claim is taken
+over once it is older than the lease (`service.LEASE_SECONDS`). Applying is one transaction, so a change a worker
+did not finish was never applied: a restart loses nothing and applies nothing twice.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import threading
 
 from portal.collective import service
@@ -18,6 +23,8 @@ from portal.db import get_sessionmaker
 log = logging.getLogger("portal.collective")
 # A safety net only: uploads wake the worker at once; this also finds uploads made by another portal process.
 POLL_SECONDS = 30.0
+# How long a stopping portal waits for the change in hand (uvicorn ends the process without waiting for threads).
+STOP_SECONDS = 5.0
 
 
 class CollectiveWorker:
@@ -28,13 +35,12 @@ class CollectiveWorker:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._stopping = threading.Event()
+        self.owner = ""
 
     def start(self) -> None:
-        """Requeues interrupted work and starts the task (in the application's event loop)."""
-        with get_sessionmaker()() as session:
-            requeued = service.requeue_interrupted(session)
-        if requeued:
-            log.info("%d interrupted collective change(s) will be processed again", requeued)
+        """Starts the task (in the application's event loop); it first picks up what stopped workers left."""
+        # Unique per worker process and start, also for a restarted pod that keeps its host name and pid.
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._stopping.clear()
@@ -46,37 +52,53 @@ class CollectiveWorker:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def stop(self) -> None:
-        """Stops between rows; a change being checked stays for the next start."""
+        """Stops between rows and hands a change being checked back; one being applied has STOP_SECONDS to finish
+        (after that the process may end in the middle: nothing of it is committed, and its claim goes stale)."""
         self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._task is None:
+            return
+        if self._wake is not None:
+            self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_SECONDS)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
+            timeout = POLL_SECONDS
             try:
-                await asyncio.to_thread(self.process_pending)
+                timeout = await asyncio.to_thread(self.process_pending)
             except Exception:
                 log.exception("collective worker: processing failed; trying again later")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    def process_pending(self) -> None:
-        """Processes every received change; runs in a worker thread."""
+    def process_pending(self) -> float:
+        """Processes every change it can claim; runs in a worker thread. Returns how long to wait before looking again:
+        until another worker's claim would go stale (if that worker crashed), at most POLL_SECONDS."""
         with get_sessionmaker()() as session:
             for change_id in service.pending_ids(session):
                 if self._stopping.is_set():
-                    return
+                    break
                 try:
-                    status = service.process(session, change_id, self._stopping.is_set)
+                    status = service.process(session, change_id, self.owner, self._stopping.is_set)
                 except service.Interrupted:
                     session.rollback()
+                    service.release(session, change_id, self.owner)
                     log.info("collective change %d interrupted; it is processed again at the next start", change_id)
-                    return
+                    break
+                except service.ClaimLost:
+                    session.rollback()
+                    log.warning("collective change %d was taken over by another worker; this one applied nothing",
+                                change_id)
+                    continue
                 if status is not None:
                     log.info("collective change %d %s", change_id, status.value)
+            stale_in = service.next_stale_in(session)
+        return POLL_SECONDS if stale_in is None else min(POLL_SECONDS, stale_in + 0.5)
 
 
 worker = CollectiveWorker()
