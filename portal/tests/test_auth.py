@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -191,3 +192,62 @@ def test_the_lockout_does_not_tell_known_from_unknown_users(fresh_portal: Portal
             answers[username] = [(r.status_code, r.json()) for r in tries]
     assert [status for status, _ in answers["demo.hrfin"]] == [401] * 5 + [429]
     assert answers["demo.hrfin"] == answers["nobody.at.all"]
+
+
+def wrong_passwords_in_parallel(portal: Portal, username: str, tries: int) -> list[int]:
+    """Sends `tries` wrong passwords for one username at the same moment; their status codes."""
+    start = threading.Barrier(tries)
+
+    def send(_: int) -> int:
+        with portal.client() as client:
+            start.wait()
+            return client.post("/api/auth/login", json={"username": username, "password": "guess"}).status_code
+
+    with ThreadPoolExecutor(tries) as pool:
+        return list(pool.map(send, range(tries)))
+
+
+def assert_locked(portal: Portal, username: str) -> None:
+    """The right password is refused with the lockout answer."""
+    with portal.client("en") as client:
+        answer = client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert answer.status_code == 429, answer.text
+    assert answer.json()["errors"][0]["code"] == "account_locked"
+
+
+def throttle_of(portal: Portal, username: str) -> tuple[int, int]:
+    """The failures counted since the last lock, and how many times the username was locked (audit log)."""
+    with sqlite3.connect(portal.database) as db:
+        (failures,) = db.execute("SELECT failures FROM login_throttle WHERE username = ?", (username,)).fetchone()
+        (locks,) = db.execute("SELECT count(*) FROM audit_event WHERE action = 'lockout' AND actor_username = ?",
+                              (username,)).fetchone()
+    return failures, locks
+
+
+def test_wrong_passwords_sent_in_parallel_all_count(fresh_portal: Portal) -> None:
+    """A guesser sending at the same moment loses no count: five at once lock the account as five in a row do."""
+    for username, tries in (("demo.hr", 5), ("demo.um", 8), ("nobody.at.all", 8)):
+        statuses = wrong_passwords_in_parallel(fresh_portal, username, tries)
+        assert set(statuses) <= {401, 429}, (username, statuses)
+        assert_locked(fresh_portal, username)
+        # Every try that got past the lock check counted: five locked, the rest count towards the next lock.
+        assert throttle_of(fresh_portal, username) == (statuses.count(401) - 5, 1), (username, statuses)
+
+
+def test_wrong_codes_sent_in_parallel_all_count(fresh_portal: Portal) -> None:
+    parallel = 5
+    tokens = [_mfa_token(fresh_portal, "demo.finance") for _ in range(parallel)]
+    real = pyotp.TOTP(SECRETS["demo.finance"]).now()
+    wrong = f"{(int(real) + 500_000) % 1_000_000:06d}"
+    start = threading.Barrier(parallel)
+
+    def send(mfa_token: str) -> int:
+        with fresh_portal.client() as client:
+            start.wait()
+            return client.post("/api/auth/mfa", json={"mfa_token": mfa_token, "code": wrong}).status_code
+
+    with ThreadPoolExecutor(parallel) as pool:
+        statuses = list(pool.map(send, tokens))
+    assert set(statuses) <= {401, 429}, statuses
+    assert_locked(fresh_portal, "demo.finance")
+    assert throttle_of(fresh_portal, "demo.finance") == (statuses.count(401) - 5, 1), statuses

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from portal.dates import add_months
 from tests.server import Portal, free_port, running_portal
+from tests.test_auth import assert_locked, wrong_passwords_in_parallel
 from tests.test_concurrency import simultaneous_salary_changes
 
 
@@ -133,3 +134,20 @@ def test_many_generated_participants_and_their_search_on_postgresql(pg_portal: P
 def test_two_users_changing_one_participant_at_once_lose_nothing_on_postgresql(pg_portal: Portal, today: date) -> None:
     """On PostgreSQL two transactions really run side by side (READ COMMITTED): the participant's row is locked."""
     simultaneous_salary_changes(pg_portal, "2001682", today)
+
+
+def test_wrong_passwords_sent_in_parallel_all_count_on_postgresql(pg_portal: Portal, postgres_url: str) -> None:
+    """The failure count is one UPDATE in the database; on PostgreSQL eight at once count eight, known user or not."""
+    engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        for username in ("demo.hrfin", "nobody.on.postgresql"):
+            statuses = wrong_passwords_in_parallel(pg_portal, username, 8)
+            assert set(statuses) <= {401, 429}, (username, statuses)
+            assert_locked(pg_portal, username)
+            with engine.connect() as connection:
+                failures = connection.execute(text("SELECT failures FROM login_throttle WHERE username = :u"),
+                                              {"u": username}).scalar_one()
+            # Five locked the account; every other try that got past the lock check counts towards the next lock.
+            assert failures == statuses.count(401) - 5, (username, statuses)
+    finally:
+        engine.dispose()

@@ -93,7 +93,7 @@ def me(principal: CurrentPrincipal) -> MeResponse:
 @router.patch("/me", response_model=MeResponse)
 def update_settings(body: SettingsUpdate, principal: CurrentPrincipal, session: SessionDep) -> MeResponse:
     """The user's own settings (§3): language (nl, en) and light or dark mode, remembered on the account."""
-    service.update_settings(session, principal.user, language=body.language, theme=body.theme)
+    service.update_settings(session, principal.user, language=body.language, theme=body.theme, channel=principal.channel)
     return _me(principal)
 
 

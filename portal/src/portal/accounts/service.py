@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pyotp
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import ChatConversation, LoginThrottle, RevokedToken, User
@@ -34,37 +36,68 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _throttle(session: Session, username: str) -> LoginThrottle:
-    throttle = session.get(LoginThrottle, username)
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0)
-        session.add(throttle)
-    return throttle
-
-
-def _ensure_not_locked(throttle: LoginThrottle) -> None:
-    if throttle.locked_until and throttle.locked_until > _now():
+def ensure_not_locked(session: Session, username: str) -> None:
+    """429 while the username is locked out, known or not."""
+    locked_until = session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.username == username))
+    if locked_until and locked_until > _now():
         raise PortalError(429, Problem("account_locked", LOCKED))
 
 
-def _register_failure(session: Session, throttle: LoginThrottle) -> None:
+def register_failure(session: Session, username: str, channel: str = "portal") -> bool:
+    """Counts one failed attempt and commits; True when this attempt locked the username out.
+
+    The count is kept by the database, not read and written back: the row is inserted when missing
+    (doing nothing on a conflict), then one UPDATE adds one, or, at the threshold, locks and starts
+    over. Requests failing at the same moment, in any worker, each count on SQLite and PostgreSQL
+    alike; with read-modify-write five wrong codes sent at once left the account open, and five wrong
+    passwords for a username without a row mostly answered 500 (the inserts collided).
+    """
     settings = get_settings()
-    throttle.failures += 1
-    if throttle.failures >= settings.lockout_threshold:
-        throttle.locked_until = _now() + timedelta(minutes=settings.lockout_minutes)
-        throttle.failures = 0
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(LoginThrottle)
+        .values(username=username, failures=0)
+        .on_conflict_do_nothing(index_elements=[LoginThrottle.username])
+    )
+    reached = LoginThrottle.failures + 1 >= settings.lockout_threshold
+    locked_until = _now() + timedelta(minutes=settings.lockout_minutes)
+    failures = session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.username == username)
+        .values(
+            failures=case((reached, 0), else_=LoginThrottle.failures + 1),
+            locked_until=case((reached, locked_until), else_=LoginThrottle.locked_until),
+        )
+        .returning(LoginThrottle.failures)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    # Only the attempt that reached the threshold reads 0 back: every other one added at least one.
+    locked = failures == 0
+    if locked:
+        record(session, action="lockout", outcome="locked", channel=channel, actor_username=username,
+               detail={"minutes": settings.lockout_minutes})
     session.commit()
+    return locked
+
+
+def clear_failures(session: Session, username: str) -> None:
+    """Starts the count of failed attempts over after a complete login; stored with the caller's commit."""
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.username == username, LoginThrottle.failures != 0)
+        .values(failures=0)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def login(session: Session, username: str, password: str) -> str:
     """Checks username and password and returns an mfa_token; the same answer whether the user exists or not."""
     key = username.strip().lower()
-    throttle = _throttle(session, key)
-    _ensure_not_locked(throttle)
+    ensure_not_locked(session, key)
     user = session.scalar(select(User).where(User.username == key))
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
         record(session, action="login", outcome="wrong_password", channel="portal", actor_username=key)
-        _register_failure(session, throttle)
+        register_failure(session, key)
         raise unauthorized("invalid_credentials", INVALID_LOGIN)
     session.commit()
     lifetime = timedelta(minutes=get_settings().mfa_token_minutes)
@@ -80,8 +113,7 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
     user = session.get(User, int(claims["sub"]))
     if user is None or not user.is_active or not user.totp_secret:
         raise unauthorized("invalid_mfa_token", N_("Your login has expired; please start again."))
-    throttle = _throttle(session, user.username)
-    _ensure_not_locked(throttle)
+    ensure_not_locked(session, user.username)
     step = matching_totp_step(user.totp_secret, code.strip())
     if step is None or not claim_totp_step(session, user, step):
         reused = step is not None
@@ -94,11 +126,11 @@ def verify_mfa(session: Session, mfa_token: str, code: str) -> tuple[str, int]:
             actor_username=user.username,
             employer_id=user.employer_id,
         )
-        _register_failure(session, throttle)
+        register_failure(session, user.username)
         if reused:
             raise unauthorized("code_already_used", N_("This code has already been used. Wait for the next code."))
         raise unauthorized("invalid_code", N_("The code is incorrect."))
-    throttle.failures = 0
+    clear_failures(session, user.username)
     record(
         session,
         action="login",
@@ -130,11 +162,31 @@ def claim_totp_step(session: Session, user: User, step: int) -> bool:
 
 
 def totp_enrolment(session: Session, user: User) -> tuple[str, str]:
-    """The TOTP secret and its otpauth:// URI (the QR code's content); a secret is made when there is none."""
-    if not user.totp_secret:
+    """The TOTP secret and its otpauth:// URI (the QR code's content); a secret is made when there is none.
+
+    Each time the secret is shown is audited (not the secret itself): it is the second factor.
+    """
+    new_secret = not user.totp_secret
+    if new_secret:
         user.totp_secret = pyotp.random_base32()
-        session.commit()
+    _record_for(session, user, "totp_enrolment", "secret_shown", detail={"new_secret": new_secret})
+    session.commit()
     return user.totp_secret, pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def confirm_enrolment(session: Session, user: User) -> None:
+    """Marks the authenticator app as linked after its first good code; from then on the QR code is not shown."""
+    if user.totp_enrolled_at is not None:
+        return
+    user.totp_enrolled_at = _now()
+    _record_for(session, user, "totp_enrolment", "confirmed")
+    session.commit()
+
+
+def _record_for(session: Session, user: User, action: str, outcome: str, channel: str = "portal",
+                detail: dict[str, object] | None = None) -> None:
+    record(session, action=action, outcome=outcome, channel=channel, actor_user_id=user.id,
+           actor_username=user.username, employer_id=user.employer_id, detail=detail)
 
 
 def enrolment_for_login(session: Session, mfa_token: str) -> tuple[str, str]:
@@ -204,17 +256,22 @@ LANGUAGES = ("nl", "en")
 THEMES = ("light", "dark")
 
 
-def update_settings(session: Session, user: User, language: str | None = None, theme: str | None = None) -> None:
+def update_settings(
+    session: Session, user: User, language: str | None = None, theme: str | None = None, channel: str = "portal"
+) -> None:
     """Stores the user's language (nl, en) and light or dark mode (§3); None leaves a setting as it is."""
-    if language in LANGUAGES:
-        user.language = language
-    if theme in THEMES:
-        user.theme = theme
+    chosen = {name: value for name, value, allowed in (("language", language, LANGUAGES), ("theme", theme, THEMES))
+              if value in allowed}
+    if not chosen:
+        return
+    for name, value in chosen.items():
+        setattr(user, name, value)
+    _record_for(session, user, "settings_changed", "accepted", channel, detail=chosen)
     session.commit()
 
 
 def revoke_token(session: Session, token: str) -> None:
-    """Refuses this access token from now on (log out), until it would have expired anyway."""
+    """Refuses this access token from now on (log out), until it would have expired anyway; audited once."""
     try:
         claims = decode_token(token, [AUD_ACCESS])
     except jwt.InvalidTokenError:
@@ -227,5 +284,8 @@ def revoke_token(session: Session, token: str) -> None:
     if session.get(RevokedToken, jti) is None:
         expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC).replace(tzinfo=None)
         session.add(RevokedToken(jti=jti, expires_at=expires_at))
+        user = session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+        if user is not None:
+            _record_for(session, user, "logout", "success")
     session.commit()
 

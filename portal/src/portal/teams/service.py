@@ -48,8 +48,7 @@ def may_chat(user: User) -> bool:
 def _check_code(session: Session, username: str, code: str, identity: str) -> User:
     # The same steps as the login's TOTP step: throttled per username (known or not), a code once only.
     key = username.strip().lower()
-    throttle = accounts._throttle(session, key)
-    accounts._ensure_not_locked(throttle)
+    accounts.ensure_not_locked(session, key)
     user = session.scalar(select(User).where(User.username == key))
     usable = user is not None and user.is_active and bool(user.totp_secret)
     step = matching_totp_step(user.totp_secret, code.strip()) if usable else None
@@ -65,12 +64,12 @@ def _check_code(session: Session, username: str, code: str, identity: str) -> Us
             employer_id=user.employer_id if user else None,
             target=identity,
         )
-        accounts._register_failure(session, throttle)
+        accounts.register_failure(session, key, CHANNEL)
         if reused:
             raise unauthorized("code_already_used", N_("This code has already been used. Wait for the next code."))
         # One answer for an unknown user and a wrong code: the chat must not reveal who has an account.
         raise unauthorized("invalid_code", WRONG_CODE)
-    throttle.failures = 0
+    accounts.clear_failures(session, key)
     return user
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 import jwt
@@ -177,9 +176,7 @@ def code_submit(request: Request, session: SessionDep, code: Annotated[str, Form
             return _login_redirect(request, "login_expired")
         error = exc.problems[0].render(anonymous_language(request))["message"]
         return _code_page(request, session, user, error, exc.status_code)
-    if user.totp_enrolled_at is None:
-        user.totp_enrolled_at = datetime.now(UTC).replace(tzinfo=None)
-        session.commit()
+    service.confirm_enrolment(session, user)
     response = _redirect("/")
     # No Max-Age: the browser keeps the cookie until it closes, and an expired token is told apart from none.
     set_cookie(request, response, SESSION_COOKIE, access_token)
@@ -231,8 +228,7 @@ def _remember_setting(request: Request, session: Session, response: Response, co
     except LoginRequiredError:
         principal = None
     if principal is not None:
-        setattr(principal.user, field, value)
-        session.commit()
+        service.update_settings(session, principal.user, channel=principal.channel, **{field: value})
     set_cookie(request, response, cookie, value, max_age=365 * 24 * 3600)
 
 
