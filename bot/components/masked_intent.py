@@ -23,6 +23,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -111,6 +112,13 @@ class MaskedIntentClassifier(GraphComponent):
             # the training data does not); every digit is a 0 instead, in training and after it alike.
             "masked_entities": ["person_name", "date", "bsn", "participant_number", "relation"],
             "digits_as_zero": True,
+            # Entity types the extractor misses now and then (dates: "today", "straight away"): every example
+            # with one is also learned with it as plain text, so a message in which the extractor missed it
+            # is still recognised, not taken for something never seen.
+            "also_unmasked": ["date"],
+            # An extractor's entity below this confidence is left as text: the CRF's unsure guesses ("No" as a
+            # name, "30 of 120" as a date) would otherwise turn a message into the shape of an answer.
+            "min_entity_confidence": 0.5,
             # Inverse regularisation strength: the data is large and clean enough for little regularisation.
             "C": 100.0,
             # Every intent weighs the same, whatever its number of examples (the target is a macro F1).
@@ -165,18 +173,31 @@ class MaskedIntentClassifier(GraphComponent):
             raise ValueError(f"MaskedIntentClassifier needs examples of at least two intents, got {sorted(intents)}.")
         texts = [mask_entities(m.get(TEXT), m.get(ENTITIES) or [], self._types, self._digits_as_zero) for m in examples]
         labels = [_base_intent(m.get(INTENT)) for m in examples]
+        unmasked_too = frozenset(self._config.get("also_unmasked") or [])
+        for m in examples:
+            entities = m.get(ENTITIES) or []
+            if any(e.get("entity") in unmasked_too for e in entities):
+                texts.append(mask_entities(m.get(TEXT), entities, self._types - unmasked_too, self._digits_as_zero))
+                labels.append(_base_intent(m.get(INTENT)))
         pipeline = self._new_pipeline()
         pipeline.fit(texts, labels)
         self._pipeline = pipeline
         dump_pipeline(pipeline, self._model_storage, self._resource)
         return self._resource
 
+    def masked_text(self, message: Message) -> str:
+        """What the classifier reads of a message: the extractors' confident entities masked."""
+        threshold = self._config.get("min_entity_confidence") or 0.0
+        entities = [
+            e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_CONFIDENCE_TYPE, 1.0) >= threshold
+        ]
+        return mask_entities(message.get(TEXT) or "", entities, self._types, self._digits_as_zero)
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the most likely intent and the ranking of the others."""
         if self._pipeline is None:
             return messages
-        texts = [mask_entities(m.get(TEXT) or "", m.get(ENTITIES) or [], self._types, self._digits_as_zero) for m in messages]
-        probabilities = self._pipeline.predict_proba(texts)
+        probabilities = self._pipeline.predict_proba([self.masked_text(m) for m in messages])
         classes = self._pipeline.classes_
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]

@@ -135,3 +135,30 @@ def test_digits_are_alike_whether_or_not_an_extractor_tagged_them() -> None:
     tagged = [{"entity": "amount", "start": 11, "end": 13, "value": "17"}]
     assert mask_entities("hoeveel is 17 keer 23", tagged, types, True) == mask_entities("hoeveel is 17 keer 23", [], types, True)
     assert mask_entities("hoeveel is 17 keer 23", [], types, True) == "hoeveel is 00 keer 00"
+
+
+@pytest.mark.parametrize("also_unmasked", [["date"], []])
+def test_a_date_the_extractor_missed_is_still_an_answer(
+    storage: LocalModelStorage, context: ExecutionContext, also_unmasked: list[str]
+) -> None:
+    """'overmorgen' with no date found by the extractor reads as the answer it is, as long as dates are also learned as text."""
+    resource = Resource(f"unmasked_{len(also_unmasked)}")
+    config = dict(MaskedIntentClassifier.get_default_config(), also_unmasked=also_unmasked)
+    answers = ["[overmorgen](date)", "per [overmorgen](date)", "[morgen](date)", "vanaf [vandaag](date)", "[vandaag](date)"]
+    examples = [build(t, "inform") for t in answers] + [build(t, "lookup_participant") for t in LOOKUPS]
+    examples += [build(t, "greet") for t in GREETINGS]
+    component = MaskedIntentClassifier.create(config, storage, resource, context)
+    component.train(TrainingData(examples))
+    intents = [classify(component, text).get(INTENT)["name"] for text in ["overmorgen", "vandaag", "morgen"]]
+    if also_unmasked:
+        assert intents == ["inform"] * 3
+    else:  # the same data without it: proof that the test can tell
+        assert intents != ["inform"] * 3
+
+
+def test_an_unsure_entity_is_read_as_text(classifier: MaskedIntentClassifier) -> None:
+    """The CRF's guess that "No" is a name (confidence 0.42) must not turn a no into the shape of an answer."""
+    unsure = Message({TEXT: "No", ENTITIES: [{"entity": "person_name", "start": 0, "end": 2, "confidence_entity": 0.42}]})
+    sure = Message({TEXT: "Bos", ENTITIES: [{"entity": "person_name", "start": 0, "end": 3, "confidence_entity": 0.97}]})
+    assert classifier.masked_text(unsure) == "No"
+    assert classifier.masked_text(sure).split() == ["ENTPERSONNAME"]
