@@ -5,11 +5,14 @@ unknown until linked: the connector itself asks for the portal username and a cu
 has the portal store the link. After that each message gets a fresh portal chat token for the linked
 user (so a user removed from the portal loses access at once), and Rasa sees the message as the
 token's conversation (`sid`) with only `{token}` as metadata, as in every other channel.
+
+Each activity gets a request id (the caller's X-Request-ID, or a new one), as in the REST and
+Socket.IO channels: it is Rasa's message id (so the actions send it on to the portal), the
+connector's own calls to the portal carry it as X-Request-ID, and our JSON log lines show it.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -22,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.logs import json_logger, new_request_id
 from bot.channels.botframework_auth import BotFrameworkTokenVerifier, InvalidBotTokenError
 from bot.channels.botframework_connector import BotConnector, BotConnectorError
 from bot.channels.rest import as_plain_text
@@ -32,7 +36,7 @@ from bot.channels.teams_portal import (
     default_service_key_file,
 )
 
-log = logging.getLogger(__name__)
+log = json_logger(__name__)
 
 CHANNEL_NAME = "botframework"
 DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -339,7 +343,9 @@ class TeamsInput(InputChannel):
             reply["replyToId"] = activity.raw["id"]
         await self.connector.send(activity.reference(), reply)
 
-    async def _link_step(self, activity: Activity, identity: tuple[str, str], dialog: LinkDialog) -> None:
+    async def _link_step(
+        self, activity: Activity, identity: tuple[str, str], dialog: LinkDialog, request_id: str
+    ) -> None:
         language, message = activity.language, activity.text
         if dialog.username is None:
             dialog.username = message.strip()[:100]
@@ -350,12 +356,13 @@ class TeamsInput(InputChannel):
             await self._say(activity, text("code_format", language))
             return
         try:
-            linked = await self.portal.link(*identity, dialog.username, code)
+            linked = await self.portal.link(*identity, dialog.username, code, request_id=request_id)
         except PortalRefusedError as refused:
             await self._say(activity, self._link_refusal(refused, identity, language))
             return
         self.dialogs.pop(identity, None)
-        log.info("Teams user linked to a portal account (tenant %s)", identity[0])
+        log.info("Teams user linked to a portal account (tenant %s)", identity[0],
+                 extra={"request_id": request_id, "channel": CHANNEL_NAME})
         reply = text("linked", linked.get("language") or language, name=linked["full_name"], username=linked["username"])
         await self._say(activity, reply)
 
@@ -369,17 +376,17 @@ class TeamsInput(InputChannel):
             return text("not_allowed", language)
         return text("wrong_code", language)
 
-    async def _unlink(self, activity: Activity, identity: tuple[str, str]) -> None:
+    async def _unlink(self, activity: Activity, identity: tuple[str, str], request_id: str) -> None:
         self.dialogs.pop(identity, None)
         try:
-            await self.portal.unlink(*identity)
+            await self.portal.unlink(*identity, request_id=request_id)
         except PortalRefusedError:
             await self._say(activity, text("not_linked", activity.language))
             return
         await self._say(activity, text("unlinked", activity.language))
 
     async def _handle_message(
-        self, activity: Activity, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, activity: Activity, on_new_message: Callable[[UserMessage], Awaitable[Any]], request_id: str
     ) -> None:
         tenant, aad = activity.tenant_id, activity.aad_object_id
         if tenant is None or aad is None:
@@ -389,14 +396,14 @@ class TeamsInput(InputChannel):
         if not activity.text:
             return  # a file or reaction without text: nothing for the assistant to read
         if activity.text.lower().strip(" .!") in UNLINK_COMMANDS:
-            await self._unlink(activity, identity)
+            await self._unlink(activity, identity, request_id)
             return
         if identity in self.dialogs:
-            await self._link_step(activity, identity, self.dialogs[identity])
+            await self._link_step(activity, identity, self.dialogs[identity], request_id)
             return
         reference = activity.reference()
         try:
-            chat = await self.portal.chat_token(tenant, aad, reference)
+            chat = await self.portal.chat_token(tenant, aad, reference, request_id=request_id)
         except PortalRefusedError as refused:
             if refused.code == "not_linked":
                 self.dialogs[identity] = LinkDialog()
@@ -408,12 +415,15 @@ class TeamsInput(InputChannel):
             return
         self.references[chat.conversation_id] = reference
         output = TeamsOutput(self.connector, self.find_reference, reply_to_id=activity.raw.get("id"))
+        log.info("message received",
+                 extra={"request_id": request_id, "conversation_id": chat.conversation_id, "channel": CHANNEL_NAME})
         await on_new_message(
             UserMessage(
                 as_plain_text(activity.text),
                 output,
                 chat.conversation_id,
                 input_channel=CHANNEL_NAME,
+                message_id=request_id,
                 metadata={"token": chat.token},
             )
         )
@@ -424,7 +434,9 @@ class TeamsInput(InputChannel):
         if any(isinstance(member, dict) and member.get("id") == bot_id for member in added):
             await self._say(activity, text("welcome", activity.language))
 
-    async def _refusal(self, request: Request) -> tuple[Activity | None, HTTPResponse | None]:
+    async def _refusal(
+        self, request: Request, request_id: str | None = None
+    ) -> tuple[Activity | None, HTTPResponse | None]:
         """The verified activity, or the response that refuses the request."""
         if not self.settings.configured:
             return None, response.json({"error": "teams_not_configured"}, 401)
@@ -440,10 +452,12 @@ class TeamsInput(InputChannel):
         try:
             await self.verifier.verify(request.headers.get("authorization"), activity.service_url, activity.channel_id)
         except InvalidBotTokenError as error:
-            log.warning("Bot Framework activity refused: %s", error.reason)
+            log.warning("Bot Framework activity refused: %s", error.reason,
+                        extra={"request_id": request_id, "channel": CHANNEL_NAME, "outcome": "refused"})
             return None, response.json({"error": "invalid_token"}, 401)
         if activity.tenant_id and activity.tenant_id != self.settings.tenant_id:
-            log.warning("Bot Framework activity from another tenant refused")
+            log.warning("Bot Framework activity from another tenant refused",
+                        extra={"request_id": request_id, "channel": CHANNEL_NAME, "outcome": "refused"})
             return None, response.json({"error": "wrong_tenant"}, 403)
         return activity, None
 
@@ -457,27 +471,30 @@ class TeamsInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            activity, refusal = await self._refusal(request)
+            # The turn's id: in Rasa's tracker as the message id, and in every log line of the turn.
+            request_id = new_request_id(request.headers.get("X-Request-ID"))
+            turn = {"request_id": request_id, "channel": CHANNEL_NAME}
+            activity, refusal = await self._refusal(request, request_id)
             if refusal is not None:
                 return refusal
             try:
                 if activity.type == "message":
-                    await self._handle_message(activity, on_new_message)
+                    await self._handle_message(activity, on_new_message, request_id)
                 elif activity.type == "conversationUpdate":
                     await self._handle_conversation_update(activity)
             except PortalUnavailableError as error:
-                log.error("Teams message not handled, portal unavailable: %s", error)
-                await self._try_say(activity, text("unavailable", activity.language))
+                log.error("Teams message not handled, portal unavailable: %s", error, extra=turn)
+                await self._try_say(activity, text("unavailable", activity.language), request_id)
                 return response.json({"error": "portal_unavailable"}, 503)
             except BotConnectorError as error:
-                log.error("Teams reply not delivered: %s", error)
+                log.error("Teams reply not delivered: %s", error, extra=turn)
                 return response.json({"error": "bot_connector_failed"}, 502)
             return response.json({}, 200)
 
         return webhook
 
-    async def _try_say(self, activity: Activity, message: str) -> None:
+    async def _try_say(self, activity: Activity, message: str, request_id: str) -> None:
         try:
             await self._say(activity, message)
         except BotConnectorError as error:
-            log.error("Teams reply not delivered: %s", error)
+            log.error("Teams reply not delivered: %s", error, extra={"request_id": request_id, "channel": CHANNEL_NAME})

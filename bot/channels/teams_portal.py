@@ -60,8 +60,12 @@ class TeamsPortalClient:
                 raise PortalUnavailableError(f"no channel service key at {self._key_file}") from exc
         return self._key
 
-    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def _call(
+        self, method: str, path: str, json: dict[str, Any] | None = None, request_id: str | None = None
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._service_key()}"}
+        if request_id:
+            headers["X-Request-ID"] = request_id  # the portal logs the Teams turn under the same id
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:
                 answer = await client.request(method, f"{self._base}{path}", json=json, headers=headers)
@@ -79,19 +83,24 @@ class TeamsPortalClient:
             raise PortalRefusedError(answer.status_code, code)
         return answer.json() if answer.content else {}
 
-    async def link(self, tenant_id: str, aad_object_id: str, username: str, code: str) -> dict[str, Any]:
+    async def link(
+        self, tenant_id: str, aad_object_id: str, username: str, code: str, request_id: str | None = None
+    ) -> dict[str, Any]:
         """Links the Teams user with the portal user whose current TOTP code they gave."""
         body = {"tenant_id": tenant_id, "aad_object_id": aad_object_id, "username": username, "code": code}
-        return await self._call("POST", "/links", body)
+        return await self._call("POST", "/links", body, request_id)
 
-    async def unlink(self, tenant_id: str, aad_object_id: str) -> None:
+    async def unlink(self, tenant_id: str, aad_object_id: str, request_id: str | None = None) -> None:
         """Removes the Teams user's link."""
-        await self._call("DELETE", f"/links/{quote(tenant_id, safe='')}/{quote(aad_object_id, safe='')}")
+        path = f"/links/{quote(tenant_id, safe='')}/{quote(aad_object_id, safe='')}"
+        await self._call("DELETE", path, request_id=request_id)
 
-    async def chat_token(self, tenant_id: str, aad_object_id: str, reference: dict[str, Any]) -> TeamsChatToken:
+    async def chat_token(
+        self, tenant_id: str, aad_object_id: str, reference: dict[str, Any], request_id: str | None = None
+    ) -> TeamsChatToken:
         """A chat token for the linked user; PortalRefusedError(404, not_linked) when there is no link."""
         body = {"tenant_id": tenant_id, "aad_object_id": aad_object_id, "conversation_reference": reference}
-        answer = await self._call("POST", "/chat-token", body)
+        answer = await self._call("POST", "/chat-token", body, request_id)
         return TeamsChatToken(answer["token"], answer["conversation_id"], int(answer["expires_in"]), answer["language"])
 
     async def conversation_reference(self, conversation_id: str) -> dict[str, Any]:

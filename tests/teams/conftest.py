@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -40,6 +40,8 @@ class TeamsAssistant:
     portal: object
     microsoft: Microsoft
     rasa_key: Path
+    # The output of each process ("rasa", "actions", "portal"), for tests that follow a turn through the logs.
+    logs: dict[str, Path] = field(default_factory=dict)
 
     @property
     def webhook(self) -> str:
@@ -52,10 +54,11 @@ class TeamsAssistant:
     def user(self, name: str = "Test Gebruiker", locale: str = "nl-NL") -> TeamsUser:
         return TeamsUser(name=name, tenant_id=TENANT_ID, locale=locale)
 
-    def say(self, user: TeamsUser, text: str) -> list[dict]:
-        """Sends a Teams message as the user; returns what the bot posted to the Bot Connector for it."""
+    def say(self, user: TeamsUser, text: str, request_id: str | None = None) -> list[dict]:
+        """Sends a Teams message as the user (with this X-Request-ID, if given); returns what the bot posted
+        to the Bot Connector for it."""
         mark = self.microsoft.mark()
-        answer = self.microsoft.post(self.webhook, self.microsoft.activity(user, text))
+        answer = self.microsoft.post(self.webhook, self.microsoft.activity(user, text), request_id=request_id)
         assert answer.status_code == 200, answer.text
         return self.microsoft.replies(user, mark)
 
@@ -110,7 +113,8 @@ def teams_portal(tmp_path_factory: pytest.TempPathFactory, teams_rasa_port: int)
 
 
 @pytest.fixture(scope="session")
-def teams_actions(teams_portal: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def teams_actions_server(teams_portal: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The action server of these tests: its URL and its output."""
     port = free_port()
     server = ServiceProcess(
         "teams action server",
@@ -120,9 +124,14 @@ def teams_actions(teams_portal: object, tmp_path_factory: pytest.TempPathFactory
     )
     try:
         server.wait_until_ready(f"http://127.0.0.1:{port}/health")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server.log_path
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def teams_actions(teams_actions_server: tuple[str, Path]) -> str:
+    return teams_actions_server[0]
 
 
 def start_rasa(
@@ -130,7 +139,11 @@ def start_rasa(
 ) -> tuple[ServiceProcess, str]:
     """`rasa run --enable-api` with the trained model, our channels, and the HTTP API behind the portal's JWTs."""
     (workdir / "credentials.yml").write_text(json.dumps(CREDENTIALS))
-    (workdir / "endpoints.yml").write_text(json.dumps({"action_endpoint": {"url": f"{actions}/webhook"}}))
+    (workdir / "endpoints.yml").write_text(json.dumps({
+        "action_endpoint": {"url": f"{actions}/webhook"},
+        # As endpoints.yml: conversations in memory, BSNs masked, no token stored.
+        "tracker_store": {"type": "bot.tracker_store.MaskingInMemoryTrackerStore"},
+    }))
     server = ServiceProcess(
         "teams rasa server",
         [
@@ -160,6 +173,7 @@ def start_rasa(
 def teams(
     trained_model: Path,
     teams_actions: str,
+    teams_actions_server: tuple[str, Path],
     teams_portal: object,
     teams_rasa_port: int,
     microsoft: Microsoft,
@@ -180,7 +194,8 @@ def teams(
         tmp_path_factory.mktemp("teams-rasa"), teams_rasa_port, trained_model, teams_actions, env, rasa_key
     )
     try:
-        yield TeamsAssistant(rasa_url=url, portal=teams_portal, microsoft=microsoft, rasa_key=rasa_key)
+        logs = {"rasa": server.log_path, "actions": teams_actions_server[1], "portal": teams_portal.server.log_path}
+        yield TeamsAssistant(rasa_url=url, portal=teams_portal, microsoft=microsoft, rasa_key=rasa_key, logs=logs)
     finally:
         server.stop()
 

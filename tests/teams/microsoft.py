@@ -128,10 +128,14 @@ class Microsoft:
         body["membersAdded"] = [{"id": body["recipient"]["id"]}, {"id": user.user_id}]
         return body
 
-    def post(self, webhook: str, activity: dict[str, Any], token: str | None = None) -> httpx.Response:
-        """Delivers an activity to the bot with a valid token (or the one given)."""
+    def post(
+        self, webhook: str, activity: dict[str, Any], token: str | None = None, request_id: str | None = None
+    ) -> httpx.Response:
+        """Delivers an activity to the bot with a valid token (or the one given), and an X-Request-ID if given."""
         token = token if token is not None else self.sign(activity.get("serviceUrl"))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if request_id:
+            headers["X-Request-ID"] = request_id
         return httpx.post(webhook, json=activity, headers=headers, timeout=120)
 
     def replies(self, user: TeamsUser, since: int = 0) -> list[dict[str, Any]]:

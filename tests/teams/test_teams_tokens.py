@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +101,13 @@ def test_without_an_app_registration_every_request_is_refused(caplog: pytest.Log
         app_id="", app_password="", tenant_id="", openid_metadata_url="http://127.0.0.1:9/", authority="http://127.0.0.1:9",
         portal_url="http://127.0.0.1:9", service_key_file=Path("/nonexistent"),
     )
-    channel = TeamsInput(settings)
+    # The channel's JSON logger writes to stderr and does not propagate: caplog listens on it directly.
+    teams_log = logging.getLogger("bot.channels.teams")
+    teams_log.addHandler(caplog.handler)
+    try:
+        channel = TeamsInput(settings)
+    finally:
+        teams_log.removeHandler(caplog.handler)
     activity, refusal = asyncio.run(channel._refusal(_Request()))
     assert activity is None and refusal is not None and refusal.status == 401
     assert channel.get_output_channel() is None
