@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
+from bot.components.compiled import CompiledTextClassifier
 from bot.components.masked_intent import (
     MaskedIntentClassifier,
     dump_pipeline,
@@ -69,6 +70,7 @@ class FaqSelector(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
+        self._compiled = CompiledTextClassifier(pipeline) if pipeline is not None else None
         self._retrieval_intents = retrieval_intents
         self._types = frozenset(config["masked_entities"])
         self._digits_as_zero = bool(config.get("digits_as_zero"))
@@ -109,15 +111,16 @@ class FaqSelector(GraphComponent):
         pipeline = new_text_pipeline(self._config)
         pipeline.fit([self._masked(m) for m in examples], labels)
         self._pipeline = pipeline
+        self._compiled = CompiledTextClassifier(pipeline)
         dump_pipeline(pipeline, self._model_storage, self._resource)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Adds the pick to every message, as the ResponseSelector does, whatever its intent."""
-        if self._pipeline is None or not messages:
+        if self._compiled is None or not messages:
             return messages
-        probabilities = self._pipeline.predict_proba([self._masked(m) for m in messages])
-        classes = self._pipeline.classes_
+        probabilities = self._compiled.predict_proba([self._masked(m) for m in messages])
+        classes = self._compiled.classes_
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
             ranking = [

@@ -31,6 +31,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from bot.components.compiled import CompiledTextClassifier
+
 MODEL_FILE = "masked_intent.skops"
 # Types the stored model may contain beyond what skops trusts by default (the vectorizers'
 # inverse-document-frequency diagonal); anything else in the file refuses to load.
@@ -140,6 +142,7 @@ class MaskedIntentClassifier(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
+        self._compiled = CompiledTextClassifier(pipeline) if pipeline is not None else None
         self._types = frozenset(config["masked_entities"])
         self._digits_as_zero = bool(config.get("digits_as_zero"))
 
@@ -182,6 +185,7 @@ class MaskedIntentClassifier(GraphComponent):
         pipeline = self._new_pipeline()
         pipeline.fit(texts, labels)
         self._pipeline = pipeline
+        self._compiled = CompiledTextClassifier(pipeline)
         dump_pipeline(pipeline, self._model_storage, self._resource)
         return self._resource
 
@@ -195,10 +199,10 @@ class MaskedIntentClassifier(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Sets the most likely intent and the ranking of the others."""
-        if self._pipeline is None:
+        if self._compiled is None:
             return messages
-        probabilities = self._pipeline.predict_proba([self.masked_text(m) for m in messages])
-        classes = self._pipeline.classes_
+        probabilities = self._compiled.predict_proba([self.masked_text(m) for m in messages])
+        classes = self._compiled.classes_
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
             ranking = [{INTENT_NAME_KEY: str(classes[i]), "confidence": float(row[i])} for i in order]
