@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from portal.accounts.dependencies import Principal
+from portal.accounts.dependencies import Principal, require
+from portal.accounts.permissions import Permission
 from portal.db import get_session
 from portal.documents.models import DocumentCategory
 from portal.documents.service import documents_by_scheme, ensure_may_see, open_document
@@ -72,6 +73,8 @@ def legal_page(request: Request, principal: PagePrincipal, session: SessionDep, 
 def document_download(request: Request, principal: PagePrincipal, session: SessionDep, document_id: int) -> Response:
     """The PDF as a download; the same rules as the API (role per category, other employers' answer 404)."""
     try:
+        # As the API's dependency: who may see no document at all (the service desk) is refused before any lookup.
+        require(Permission.view_schemes)(principal)
         document = open_document(session, principal, document_id)
     except PortalError as exc:
         template = "forbidden.html" if exc.status_code == 403 else "not_found.html"
