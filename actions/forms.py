@@ -54,7 +54,7 @@ INTERRUPTIONS = {
     "out_of_scope": "utter_out_of_scope",
     "thankyou": "utter_youre_welcome",
 }
-# A FAQ question (retrieval intent faq/<topic>) is answered with the ResponseSelector's pick.
+# A FAQ question (retrieval intent faq/<topic>) is answered with the FaqSelector's pick (bot/components/faq_selector.py).
 FAQ_INTENT = "faq"
 CONFIDENT = 0.8
 MAX_CANDIDATES = 5
@@ -89,7 +89,7 @@ YES_WORDS = frozenset({
 
 
 def faq_response(tracker: Tracker) -> str | None:
-    """The `utter_faq/<topic>` response the ResponseSelector chose for the latest message, if any."""
+    """The `utter_faq/<topic>` response the FaqSelector chose for the latest message, if any."""
     selector = tracker.latest_message.get("response_selector") or {}
     chosen = selector.get(FAQ_INTENT) or selector.get("default") or {}
     return (chosen.get("response") or {}).get("utter_action") or None

@@ -4,7 +4,7 @@ Users answer the assistant's questions with a bare name ("Mark Bos"), a date or 
 amount, and ask for the same people in lookups ("wat verdient Mark Bos"). A classifier
 that sees the words of a name learns which intent that name appeared with in the
 training data, which is noise: the names are the portal's, not the intent's. This
-component replaces the entities the extractors found (DIET runs before it) by their type
+component replaces the entities the extractors found (the CRF runs before it) by their type
 ("ENTPERSONNAME"), every digit by 0, and classifies the rest with a logistic regression over character
 n-grams and words, which measured better than DIET's own intent classification on our
 data (reports/nlu/latest.md) and trains in seconds. In training, the annotated entities
@@ -97,7 +97,7 @@ def load_pipeline(model_storage: ModelStorage, resource: Resource) -> Pipeline:
 
 
 def _base_intent(name: str) -> str:
-    """`faq/premium` counts as `faq`: the ResponseSelector picks the answer."""
+    """`faq/premium` counts as `faq`: the FaqSelector picks the answer."""
     return name.split("/", 1)[0]
 
 
@@ -109,8 +109,8 @@ class MaskedIntentClassifier(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         """Measured on our data with 3-fold cross-validation (scripts/nlu_report.py)."""
         return {
-            # Entity types replaced by a placeholder before classifying: those DIET finds reliably. Amounts
-            # and percentages are not masked (DIET also tags the numbers of "hoeveel is 17 keer 23", which
+            # Entity types replaced by a placeholder before classifying: those the extractor finds reliably. Amounts
+            # and percentages are not masked (an extractor also tags the numbers of "hoeveel is 17 keer 23", which
             # the training data does not); every digit is a 0 instead, in training and after it alike.
             "masked_entities": ["person_name", "date", "bsn", "participant_number", "relation"],
             "digits_as_zero": True,

@@ -1,8 +1,8 @@
 """Turns a message of words the model has never seen into `nlu_fallback` instead of a confident guess.
 
-DIET with character n-grams gives gibberish ("qwerty uiop") or unrelated words high confidence
+A classifier over character n-grams gives gibberish ("qwerty uiop") or unrelated words high confidence
 for some intent; the FallbackClassifier's threshold cannot catch that. A message none of whose
-words occur in the training data or the lookup tables is not understood, whatever DIET says.
+words occur in the training data or the lookup tables is not understood, whatever the classifier says.
 """
 
 from __future__ import annotations

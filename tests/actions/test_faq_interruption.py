@@ -1,4 +1,4 @@
-"""A FAQ question in the middle of a form is answered with the ResponseSelector's pick, then the question again."""
+"""A FAQ question in the middle of a form is answered with the FaqSelector's pick, then the question again."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """End to end: questions from the manual's tips, answered over the REST channel in the user's language.
 
 Real portal, action server and Rasa with the trained model. The questions below are phrased differently
-from the training examples (data/nlu/faq.yml), so they test the ResponseSelector, not a lookup table.
+from the training examples (data/nlu/faq.yml), so they test the FaqSelector, not a lookup table.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ TIPS = [
     ("Ingediende wijzigingen tonen per deelnemer alleen de laatste wijziging", "latest_change_only", ["alleen de laatste wijziging"],
      ["only see the latest change"]),
 ]
-# Enough examples per language for the ResponseSelector to learn a topic and for the NLU report's folds.
+# Enough examples per language for the FaqSelector to learn a topic and for the NLU report's folds.
 MIN_EXAMPLES = 12
 
 

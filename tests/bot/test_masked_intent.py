@@ -130,7 +130,7 @@ def test_untrained_component_leaves_messages_alone(storage: LocalModelStorage, c
 
 
 def test_digits_are_alike_whether_or_not_an_extractor_tagged_them() -> None:
-    """'hoeveel is 17 keer 23' reads the same in training (no entities) and after it (DIET may tag the numbers)."""
+    """'hoeveel is 17 keer 23' reads the same in training (no entities) and after it (an extractor may tag the numbers)."""
     types = frozenset(MaskedIntentClassifier.get_default_config()["masked_entities"])
     tagged = [{"entity": "amount", "start": 11, "end": 13, "value": "17"}]
     assert mask_entities("hoeveel is 17 keer 23", tagged, types, True) == mask_entities("hoeveel is 17 keer 23", [], types, True)
