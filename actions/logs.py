@@ -47,6 +47,19 @@ def json_logger(name: str) -> logging.Logger:
     return logger
 
 
+def json_for_every_log_line() -> None:
+    """Rasa's and rasa_sdk's own lines as JSON lines too, from the moment our code is loaded.
+
+    `rasa run` and `rasa run actions` install coloredlogs on the root logger after reading any
+    --logging-config-file, so a logging configuration cannot reach them; this gives the handlers
+    they installed our formatter, and routes Python warnings through logging, in the process that
+    calls it (the Rasa server through bot/channels, the action server through actions/).
+    """
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonFormatter())
+    logging.captureWarnings(True)
+
+
 def new_request_id(given: str | None = None) -> str:
     """The caller's request id when it is a sane one, else a new one."""
     if given and len(given) <= 64 and all(c.isalnum() or c in "-_." for c in given):

@@ -255,13 +255,32 @@ def test_a_bsn_typed_in_the_chat_is_stored_nowhere_in_full(fault_stack: FaultSta
 
 
 def json_lines(text: str) -> list[dict]:
-    """The JSON log lines of a process's output (Rasa's own lines are plain text)."""
+    """The JSON log lines of a process's output (Python's start-up warnings before our code loads are not)."""
     lines = []
     for raw in text.splitlines():
         if raw.startswith("{"):
             with contextlib.suppress(json.JSONDecodeError):
                 lines.append(json.loads(raw))
     return lines
+
+
+def test_rasas_own_log_lines_are_json_once_our_code_is_loaded(
+    fault_stack: FaultStack, fault_chat: Callable[..., Chat]
+) -> None:
+    """From the first line of ours on, every line Rasa writes (its own included) is one JSON object."""
+    conversation = fault_chat()
+    conversation.say("wat verdient 2001681?")
+    lines = [line for line in fault_stack.rasa.log_text().splitlines() if line.strip()]
+    first_json = next(index for index, line in enumerate(lines) if line.startswith("{"))
+    plain = []
+    for line in lines[first_json:]:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            plain.append(line)
+    assert plain == []
+    loggers = {json.loads(line)["logger"] for line in lines[first_json:]}
+    assert any(name.startswith("rasa.") for name in loggers), loggers  # Rasa's own lines, not only ours
 
 
 def test_one_turn_can_be_followed_through_rasa_the_actions_and_the_portal(
