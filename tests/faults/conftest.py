@@ -54,9 +54,13 @@ class Restartable:
         if self.process is not None:
             self.process.stop()
 
+    def log_texts(self) -> list[str]:
+        """What each start of the service wrote, in the order of the starts."""
+        return [(self.logs / f"{self.name}-{start}.log").read_text(errors="replace") for start in range(1, self.starts + 1)]
+
     def log_text(self) -> str:
         """Everything every start of the service wrote."""
-        return "".join(path.read_text(errors="replace") for path in sorted(self.logs.glob(f"{self.name}-*.log")))
+        return "".join(self.log_texts())
 
 
 @dataclass
