@@ -87,11 +87,33 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
 
 class MaskingInMemoryTrackerStore(InMemoryTrackerStore):
-    """Rasa's in-memory tracker store, holding the conversation masked and without tokens."""
+    """Rasa's in-memory tracker store, holding the conversation masked and without tokens.
+
+    Stored as Rasa stores it (the JSON of `tracker.as_dialogue()`), but a save masks and encodes only
+    the events that are new since the last save and appends them, instead of the whole conversation
+    every turn (it was about 10 % of the Rasa process's CPU under load).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per conversation: how many events are stored, and the last one's timestamp.
+        self._stored: dict[str, tuple[int, float]] = {}
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Stores the masked conversation (the turn in progress keeps its own copy, token included)."""
         await self.stream_events(tracker)
-        dialogue = json.loads(self.serialise_tracker(tracker))
-        dialogue["events"] = mask_bsns_deep(dialogue["events"])
-        self.store[tracker.sender_id] = json.dumps(dialogue)
+        events = list(tracker.events)
+        count, last_timestamp = self._stored.get(tracker.sender_id, (0, 0.0))
+        stored = self.store.get(tracker.sender_id)
+        # A tracker read back from this store starts with the stored events, so only the rest is new.
+        # Any other tracker (only the last session of the conversation, or one made elsewhere) is
+        # stored as a whole, as Rasa's own store does.
+        extends = (
+            stored is not None and 0 < count <= len(events) and events[count - 1].timestamp == last_timestamp
+        )
+        new = [json.dumps(mask_bsns_deep(event.as_dict())) for event in events[count if extends else 0:]]
+        if extends:
+            self.store[tracker.sender_id] = stored[: -len("]}")] + "".join(f", {event}" for event in new) + "]}"
+        else:
+            self.store[tracker.sender_id] = f'{{"name": {json.dumps(tracker.sender_id)}, "events": [{", ".join(new)}]}}'
+        self._stored[tracker.sender_id] = (len(events), events[-1].timestamp if events else 0.0)

@@ -1,12 +1,14 @@
 """Our chat channels: each binds a conversation to the portal's verified chat token.
 
 Rasa imports this package at start-up (credentials.yml names its channels), so this is where the Rasa
-process gets its faster check of the action server's answers (bot/action_validation.py) and its
-JSON log lines (actions/logs.py).
+process gets its faster check of the action server's answers (bot/action_validation.py), its
+remembered event lookup (bot/event_types.py) and its JSON log lines (actions/logs.py).
 """
 
 from actions.logs import json_for_every_log_line
 from bot.action_validation import install as _install_action_validation
+from bot.event_types import install as _install_event_types
 
 _install_action_validation()
+_install_event_types()
 json_for_every_log_line()

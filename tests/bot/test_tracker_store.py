@@ -128,6 +128,50 @@ def test_the_in_memory_store_holds_no_bsn(domain: Domain, sealed_bsn: str) -> No
     assert user.message_id == MESSAGE_ID and user.metadata == {}
 
 
+def test_the_in_memory_store_masks_what_each_turn_adds_and_reads_back_the_whole_conversation(
+    domain: Domain, sealed_bsn: str
+) -> None:
+    store = MaskingInMemoryTrackerStore(domain)
+    asyncio.run(store.save(conversation(store, "conversation-4", sealed_bsn)))
+    # Each next turn, as Rasa runs it: the conversation's last session read back, new events added, saved.
+    asyncio.run(store.save(asyncio.run(store.retrieve("conversation-4"))))
+    tracker = asyncio.run(store.retrieve("conversation-4"))
+    stored_before = len(tracker.events)
+    tracker.update(UserUttered(f"en het kind heeft bsn {SPACED}", intent={"name": "inform", "confidence": 0.9},
+                               metadata={"token": TOKEN}))
+    tracker.update(BotUttered("Dank je."))
+    asyncio.run(store.save(tracker))
+    stored = store.store["conversation-4"]
+    assert BSN not in stored and SPACED not in stored and TOKEN not in stored
+    reread = asyncio.run(store.retrieve("conversation-4"))
+    assert len(reread.events) == stored_before + 2
+    assert [e.text for e in reread.events if isinstance(e, UserUttered)][-1] == "en het kind heeft bsn *****2333"
+    # What is stored is what masking the whole conversation at once gives.
+    whole = MaskingInMemoryTrackerStore(domain)
+    asyncio.run(whole.save(tracker))
+    assert json.loads(stored) == json.loads(whole.store["conversation-4"])
+
+
+def test_the_in_memory_store_replaces_a_conversation_saved_from_a_tracker_it_did_not_give(
+    domain: Domain, sealed_bsn: str
+) -> None:
+    store = MaskingInMemoryTrackerStore(domain)
+    asyncio.run(store.save(conversation(store, "conversation-5", sealed_bsn)))
+    # Another tracker for the same conversation id, with other events: saved as a whole, as Rasa does.
+    other = store.init_tracker("conversation-5")
+    other.update(ActionExecuted("action_session_start"))
+    other.update(UserUttered(f"bsn {BSN}", intent={"name": "inform", "confidence": 0.9}))
+    other.update(BotUttered("Welke deelnemer?"))
+    other.update(ActionExecuted("action_listen"))
+    other.update(UserUttered("2001681", intent={"name": "inform", "confidence": 0.9}))
+    other.update(BotUttered("Gevonden."))
+    other.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(other))
+    reread = asyncio.run(store.retrieve("conversation-5"))
+    assert [e.text for e in reread.events if isinstance(e, UserUttered)] == ["bsn *****2333", "2001681"]
+    assert reread.get_slot("member_bsn") is None
+
+
 # End to end: the real assistant, its turns acting with each message's own token.
 
 
