@@ -143,10 +143,10 @@ test-scaled: install train
 
 test: lint validate test-portal test-assistant test-scaled
 
-# Cross-validated intent and entity F1 per language (production config.yml, 3 folds, ~30 min on 2 cores):
+# Cross-validated intent and entity F1 per language (production config.yml, 5 seeded folds, ~10 min on 2 cores):
 # writes reports/nlu/latest.md and latest.json and says loudly when a target is missed; a report, never a failure.
 nlu-report: $(STAMPS)/assistant
-	$(ASSISTANT_VENV)/bin/python scripts/nlu_report.py --folds $(or $(FOLDS),3)
+	$(ASSISTANT_VENV)/bin/python scripts/nlu_report.py --folds $(or $(FOLDS),5)
 
 # The four benchmarks of issue 7 (conversation turns vs a stock bot, portal, workbooks, training), one summary at
 # the end; `make bench QUICK=1` is a short smoke run, `make bench RECORD=1` appends the summary to bench/RESULTS.md.
