@@ -4,9 +4,9 @@ Rasa 3.6 sends every action call through `EndpointConfig.request`, which opens a
 `ClientSession` (and with it a new connection pool), sends one request and closes it: every call to
 the action server opens a new TCP connection, and the profile of the turns benchmark shows the
 session set-up and connection in every call. Here `EndpointConfig.session` hands out one session
-per endpoint and event loop, made by Rasa's own `session()` (same headers, authentication and
-timeout), that stays open for the next request, so the connections to the action server are kept
-alive and reused. Rasa uses `session()` only as `async with endpoint.session() as session:`.
+per endpoint and event loop, with the settings of Rasa's own `session()` (same headers,
+authentication and timeout; only the connector is ours, for its keep-alive), that stays open for
+the next request, so the connections to the action server are kept alive and reused. Rasa uses `session()` only as `async with endpoint.session() as session:`.
 
 An idle connection is given up after KEEPALIVE_S, before the action server (Sanic, keep-alive 5 s)
 closes it from its side, so a request is never sent on a connection the server is closing.
@@ -22,7 +22,7 @@ import aiohttp
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
-_rasas_session = EndpointConfig.session
+_rasas_session = EndpointConfig.session  # Rasa's own, a session per request (the tests compare)
 KEEPALIVE_S = 2.0
 
 
